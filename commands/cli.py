@@ -1,0 +1,321 @@
+"""The Typer CLI: ``videotheque`` (alias ``vtq``). Thin: parse, call a use case, print."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from commands.bootstrap import open_session, print_notices
+from commands.cli_base import (
+    DryRunOpt,
+    HomeOpt,
+    JsonOpt,
+    StoreOpt,
+    app,
+    command,
+    fail,
+    note,
+    print_json,
+    print_table,
+    to_csv,
+)
+from commands.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from domain.paths import display
+from projections import queries
+
+
+@command("init")
+def init_cmd(
+    root: Annotated[
+        Path,
+        typer.Argument(
+            help="Library root; roots default to ROOT/storage, ROOT/video and ROOT/trash."
+        ),
+    ],
+    storage: Annotated[Path | None, typer.Option(help="Storage root (real files).")] = None,
+    video: Annotated[Path | None, typer.Option(help="Video root (symlinks).")] = None,
+    trash: Annotated[Path | None, typer.Option(help="Trash root.")] = None,
+    store: StoreOpt = None,
+    home: HomeOpt = None,
+) -> None:
+    """Record a library: its storage, video and trash roots and its event store."""
+    from commands.setup import init_library
+
+    config, notes = init_library(root, home, storage, video, trash, store)
+    for n in notes:
+        note(n)
+    typer.echo(f"storage: {config.storage}\nvideo:   {config.video}\ntrash:   {config.trash}")
+
+
+@command("import")
+def import_cmd(
+    storage_dir: Annotated[
+        Path | None,
+        typer.Argument(help="Storage root to scan [default: the library's]."),
+    ] = None,
+    dry_run: DryRunOpt = False,
+    json_out: JsonOpt = False,
+    min_age: Annotated[
+        float | None,
+        typer.Option("--min-age", help="Skip files modified less than SECONDS ago.", min=0),
+    ] = None,
+    allow_mass_vanish: Annotated[
+        bool,
+        typer.Option(help="Record it even if more than 20% of the catalog would vanish."),
+    ] = False,
+    home: HomeOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Scan storage into the catalog (new, unchanged, moved, copies, changed, vanished)."""
+    from commands.importer import import_storage
+    from commands.progress import progress
+
+    with open_session(home, store) as session, progress() as bar:
+        report = import_storage(
+            session,
+            storage_dir,
+            dry_run=dry_run,
+            min_age=min_age,
+            allow_mass_vanish=allow_mass_vanish,
+            progress=bar,
+            arguments={
+                "storage": os.fsdecode(storage_dir) if storage_dir else None,
+                "dry_run": dry_run,
+                "min_age": min_age,
+                "allow_mass_vanish": allow_mass_vanish,
+            },
+        )
+        print_notices(session)
+    if json_out:
+        print_json(report.as_json())
+    else:
+        c = report.counts
+        prefix = "dry run: would record" if dry_run else "imported"
+        typer.echo(
+            f"{prefix}: {c['new']} new, {c['unchanged']} unchanged, {c['moved']} moved, "
+            f"{c['copies']} copies, {c['changed']} changed, {c['vanished']} vanished, "
+            f"{c['reappeared']} reappeared, {len(report.errors)} errors"
+            + (f", {report.skipped_recent} too recent" if report.skipped_recent else "")
+        )
+        if report.run_id:
+            typer.echo(f"run {report.run_id} ({report.events} events)")
+        for e in report.errors:
+            typer.echo(f"  error: {display(e.path)}: {e.reason}", err=True)
+    if report.errors:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@command("status")
+def status_cmd(json_out: JsonOpt = False, home: HomeOpt = None, store: StoreOpt = None) -> None:
+    """Counts by kind and status, and the store and projection positions."""
+    with open_session(home, store) as session:
+        store_position = session.library.max_position()
+        with session.projector.connect() as con:
+            data = queries.status_counts(con)
+        print_notices(session)
+    data["store_position"] = store_position
+    data["home"] = str(session.home)
+    if json_out:
+        print_json(data)
+        return
+    print_table(
+        ["kind", "status", "files", "GiB"],
+        [
+            (r["kind"], r["status"], r["files"], f"{r['bytes'] / 2**30:,.1f}")
+            for r in data["by_kind"]
+        ],
+        title="catalog",
+    )
+    typer.echo(
+        f"event store position {store_position}, projection position {data['projection_position']}"
+    )
+    if data["last_run"]:
+        lr = data["last_run"]
+        typer.echo(f"last run: {lr['command']} {lr['run_id']} ({lr['status']}, {lr['started_at']})")
+
+
+@command("catalog")
+def catalog_cmd(
+    kind: Annotated[
+        str | None, typer.Option(help="movie, episode or extra.", show_default=False)
+    ] = None,
+    json_out: JsonOpt = False,
+    home: HomeOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """The current catalog."""
+    if kind is not None and kind not in ("movie", "episode", "extra"):
+        fail(f"--kind must be movie, episode or extra, not {kind!r}", EXIT_USAGE)
+    with open_session(home, store) as session:
+        with session.projector.connect() as con:
+            rows = queries.catalog(con, kind=kind)
+        print_notices(session)
+    if json_out:
+        print_json(rows)
+        return
+    print_table(
+        ["kind", "title", "year", "S", "E", "status", "path"],
+        [
+            (r["kind"], r["title"], r["year"], r["season"], r["episode"], r["status"], r["path"])
+            for r in rows
+        ],
+        title=f"{len(rows)} files",
+    )
+
+
+@command("history")
+def history_cmd(
+    path_or_id: Annotated[str, typer.Argument(help="A file id, or any path it ever had.")],
+    json_out: JsonOpt = False,
+    home: HomeOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Every event of one file, across all its paths."""
+    with open_session(home, store) as session:
+        target = _relative_to_roots(path_or_id, session.config)
+        with session.projector.connect() as con:
+            ids = queries.resolve_file_ids(con, target)
+            events = queries.history(con, ids) if ids else []
+        print_notices(session)
+    if not ids:
+        fail(f"no file known by {path_or_id!r}", EXIT_FINDINGS)
+    if json_out:
+        print_json(events)
+        return
+    print_table(
+        ["#", "when", "event", "path", "details"],
+        [
+            (
+                e["position"],
+                (e["timestamp"] or "")[:19],
+                e["type"],
+                e["path"],
+                _details(e["data"]),
+            )
+            for e in events
+        ],
+        title=f"history of {', '.join(ids)}",
+    )
+
+
+def _details(data: dict[str, object]) -> str:
+    skip = {"run_id", "path", "new_path", "originator_version"}
+    parts = []
+    for k, v in data.items():
+        if k in skip or v in (None, "", [], {}):
+            continue
+        text = json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else str(v)
+        parts.append(f"{k}={text[:80]}")
+    return " ".join(parts)
+
+
+def _relative_to_roots(arg: str, config: object) -> str:
+    """An absolute path under a root becomes relative to it (events store relative paths)."""
+    p = os.path.abspath(arg) if os.path.isabs(arg) else None
+    if p is None:
+        return arg
+    for root in (getattr(config, "storage", None), getattr(config, "video", None)):
+        if root is not None:
+            try:
+                return os.path.relpath(p, os.fspath(root)) if Path(p).is_relative_to(root) else arg
+            except ValueError:
+                continue
+    return arg
+
+
+@command("runs")
+def runs_cmd(
+    json_out: JsonOpt = False,
+    limit: Annotated[int, typer.Option(help="Most recent N runs (0: all).", min=0)] = 50,
+    home: HomeOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Every command run, newest first, with its summary."""
+    with open_session(home, store) as session:
+        with session.projector.connect() as con:
+            rows = queries.runs(con, limit or None)
+        print_notices(session)
+    if json_out:
+        print_json(rows)
+        return
+    print_table(
+        ["run", "command", "started", "status", "exit", "summary"],
+        [
+            (
+                r["run_id"],
+                r["command"],
+                (r["started_at"] or "")[:19],
+                r["status"],
+                r["exit_code"],
+                _compact(r["summary"]),
+            )
+            for r in rows
+        ],
+    )
+
+
+def _compact(summary: dict[str, object] | None) -> str:
+    if not summary:
+        return ""
+    return " ".join(f"{k}={v}" for k, v in summary.items() if v not in (0, None, [], {}))
+
+
+@command("sql")
+def sql_cmd(
+    query: Annotated[str, typer.Argument(help="A read-only SQL query over the projections.")],
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    home: HomeOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Run read-only SQL over the DuckDB projections (no writes, no file access)."""
+    if fmt not in ("table", "csv", "json"):
+        fail(f"--format must be table, csv or json, not {fmt!r}", EXIT_USAGE)
+    with open_session(home, store) as session:
+        print_notices(session)
+        try:
+            columns, rows = queries.run_readonly_sql(str(session.projector.db_path), query)
+        except queries.SQLError as exc:
+            fail(f"SQL: {exc}", EXIT_USAGE)
+    if fmt == "json":
+        print_json([dict(zip(columns, r, strict=True)) for r in rows])
+    elif fmt == "csv":
+        sys.stdout.write(to_csv(columns, rows))
+    else:
+        print_table(columns, rows)
+
+
+@command("rebuild")
+def rebuild_cmd(home: HomeOpt = None, store: StoreOpt = None) -> None:
+    """Drop the DuckDB projections and replay every event into them."""
+    with open_session(home, store, catch_up=False) as session:
+        result = session.projector.rebuild()
+    typer.echo(
+        f"rebuilt {session.projector.db_path}: {result.events} events replayed in "
+        f"{result.seconds:.2f} s ({result.rate:,.0f} events/s), position {result.position}"
+    )
+
+
+@command("demo")
+def demo_cmd(
+    directory: Annotated[Path, typer.Argument(help="An empty (or new) folder for the demo.")],
+    home: HomeOpt = None,
+) -> None:
+    """Build a sample library (sparse files, no network) in DIR and run the whole story."""
+    from commands.demo import run_demo
+
+    code = run_demo(directory, home, echo=typer.echo)
+    if code != EXIT_OK:
+        raise typer.Exit(code)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,130 @@
+"""What every CLI command shares: the Typer app, common options, output, error mapping.
+
+Command modules import ``app`` and ``command`` from here and register themselves; the
+one place that turns an error into a message on stderr and an exit code is
+``command``'s wrapper.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from commands.errors import EXIT_FINDINGS, VideothequeError
+
+app = typer.Typer(
+    name="videotheque",
+    help="Keep a personal video library honest: catalog, enrich, repair links, check, report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # never an API key in a traceback
+    rich_markup_mode=None,
+)
+
+HomeOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        envvar="VIDEOTHEQUE_HOME",
+        help="Folder holding config.toml, the event store and the projection "
+        "[default: $XDG_DATA_HOME/videotheque].",
+        show_default=False,
+    ),
+]
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        envvar="VIDEOTHEQUE_STORE",
+        help="Event store: sqlite (default, in the home) or postgresql://user@host:port/db.",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Compute and print the plan; record and change nothing.")
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def command(name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
+    """Register a CLI command whose domain errors become a message and an exit code."""
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kw: Any) -> Any:
+            try:
+                return fn(*args, **kw)
+            except VideothequeError as exc:
+                fail(str(exc), exc.exit_code)
+            except KeyboardInterrupt:
+                fail("interrupted: what was saved is kept; run the command again to finish", 130)
+            except BrokenPipeError:
+                sys.stderr.close()
+                raise typer.Exit(EXIT_FINDINGS) from None
+
+        app.command(name, **kwargs)(wrapper)
+        return fn
+
+    return decorate
+
+
+def fail(message: str, code: int) -> None:
+    typer.echo(f"videotheque: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def note(message: str) -> None:
+    typer.echo(f"videotheque: {message}", err=True)
+
+
+def print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def print_table(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False)
+    for c in columns:
+        table.add_column(str(c), overflow="fold")
+    for r in rows:
+        table.add_row(*[_cell(v) for v in r])
+    Console(soft_wrap=False, markup=False, highlight=False).print(table)
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, list | dict):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    return str(v)
+
+
+def to_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(columns)
+    for r in rows:
+        w.writerow(["" if v is None else _cell(v) for v in r])
+    return buf.getvalue()

@@ -1,0 +1,177 @@
+"""The write side's Application: the event store of one video library.
+
+``Library`` is an ``eventsourcing.Application``: repository, atomic ``save(*aggregates)``
+and the notification log the projector follows. The store is an embedded SQLite file by
+default, or a PostgreSQL database shared between machines.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path, PosixPath
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import JSONTranscoder, Transcoder, Transcoding
+
+from commands.errors import UsageError
+
+SAVE_BATCH = 1000
+
+
+class PathAsStr(Transcoding):
+    type = PosixPath
+    name = "path"
+
+    def encode(self, obj: Path) -> str:
+        return str(obj)
+
+    def decode(self, data: str) -> Path:
+        return Path(data)
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class PathSafeJSONTranscoder(JSONTranscoder):
+    """JSON with ``ensure_ascii``: a path's lone surrogates (non-UTF-8 bytes in a file
+    name) are written as ``\\udcXX`` escapes and come back byte for byte."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoder = json.JSONEncoder(
+            default=self._encode_obj,
+            separators=(",", ":"),
+            ensure_ascii=True,
+        )
+
+
+class Library(Application):
+    """The event-sourced library: media files, runs, links and their histories."""
+
+    name = "Library"
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = PathSafeJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
+    def register_transcodings(self, transcoder: Transcoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(PathAsStr())
+        transcoder.register(DateAsISO())
+
+    def save_in_batches(self, aggregates: Iterable[Aggregate], batch: int = SAVE_BATCH) -> int:
+        """Save aggregates ``batch`` at a time (one atomic append per batch)."""
+        pending: list[Aggregate] = []
+        count = 0
+        for aggregate in aggregates:
+            pending.append(aggregate)
+            if len(pending) >= batch:
+                count += _events(pending)
+                self.save(*pending)
+                pending = []
+        if pending:
+            count += _events(pending)
+            self.save(*pending)
+        return count
+
+    def max_position(self) -> int:
+        return int(self.recorder.max_notification_id() or 0)
+
+
+def _events(aggregates: Sequence[Aggregate]) -> int:
+    return sum(len(a.pending_events) for a in aggregates)
+
+
+def store_env(store: str | None, home: Path) -> dict[str, str]:
+    """The eventsourcing environment for a store URL (None: SQLite in the home)."""
+    if not store or store == "sqlite":
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(home / "events.sqlite"),
+            "SQLITE_LOCK_TIMEOUT": "30",
+        }
+    parts = urlsplit(store)
+    if parts.scheme in ("sqlite", "file"):
+        path = unquote(parts.path)
+        if not path:
+            raise UsageError(f"store {store!r}: no file path")
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "30",
+        }
+    if parts.scheme in ("postgresql", "postgres"):
+        dbname = unquote(parts.path.lstrip("/"))
+        if not dbname or not parts.hostname:
+            raise UsageError(
+                f"store {redact(store)!r}: expected postgresql://user[:password]@host[:port]/db"
+            )
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": dbname,
+            "POSTGRES_HOST": parts.hostname,
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_LOCK_TIMEOUT": "30",
+            "POSTGRES_POOL_SIZE": "2",
+        }
+        schema = parse_qs(parts.query).get("schema", [""])[0]
+        if schema:
+            env["POSTGRES_SCHEMA"] = schema
+        return env
+    raise UsageError(
+        f"unknown store {redact(store)!r}: use sqlite (default), sqlite:///path or "
+        "postgresql://user@host:port/db"
+    )
+
+
+def redact(store: str) -> str:
+    """The store URL without its password, for messages."""
+    parts = urlsplit(store)
+    if parts.password:
+        netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+    return store
+
+
+def ensure_postgres_schema(env: dict[str, str]) -> None:
+    """Create the PostgreSQL schema named in the store URL when it does not exist."""
+    schema = env.get("POSTGRES_SCHEMA")
+    if not schema:
+        return
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=int(env["POSTGRES_PORT"]),
+        user=env["POSTGRES_USER"],
+        password=env.get("POSTGRES_PASSWORD") or None,
+        connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "10")),
+        autocommit=True,
+    ) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+
+
+def open_library(store: str | None, home: Path) -> Library:
+    env: dict[str, Any] = store_env(store, home)
+    if env["PERSISTENCE_MODULE"].endswith("postgres"):
+        ensure_postgres_schema(env)
+    return Library(env=env)

@@ -1,0 +1,137 @@
+"""Walking the storage tree: regular video files, with size and mtime, and what went wrong.
+
+The walk never follows a symlink (so it never leaves the root and cannot loop), skips
+non-regular files, remembers folders it could not read (their files must not be taken
+for vanished), and keeps going whatever a single entry does.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from domain.paths import display
+
+
+@dataclass
+class ScanError:
+    path: str  # relative to the root, stored form
+    reason: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"path": display(self.path), "reason": self.reason}
+
+
+@dataclass
+class Scan:
+    root: str
+    files: dict[str, tuple[int, float]] = field(default_factory=dict)  # rel -> (size, mtime)
+    errors: list[ScanError] = field(default_factory=list)
+    unreadable_dirs: list[str] = field(default_factory=list)  # rel folders not listed
+    recent: dict[str, tuple[int, float]] = field(default_factory=dict)  # skipped: too new
+    ignored: int = 0  # entries that are not video files
+    entries: int = 0  # everything the root holds, video or not
+
+    def is_under_unreadable(self, rel: str) -> bool:
+        return any(d == "" or rel == d or rel.startswith(d + "/") for d in self.unreadable_dirs)
+
+
+def scan_storage(
+    root: str,
+    extensions: tuple[str, ...],
+    min_age: float = 0.0,
+    now: float | None = None,
+    on_file: Callable[[int], None] | None = None,
+) -> Scan:
+    """Walk ``root`` (absolute, a str from os.fsdecode) for files with these extensions."""
+    exts = {"." + e.lower().lstrip(".") for e in extensions}
+    cutoff = (now if now is not None else time.time()) - min_age
+    scan = Scan(root=root)
+    seen_dirs: set[tuple[int, int]] = set()
+    try:
+        st = os.stat(root)
+        seen_dirs.add((st.st_dev, st.st_ino))
+    except OSError:
+        pass
+    stack: list[str] = [""]
+    count = 0
+    while stack:
+        rel_dir = stack.pop()
+        abs_dir = os.path.join(root, rel_dir) if rel_dir else root
+        try:
+            it = os.scandir(abs_dir)
+        except OSError as exc:
+            scan.unreadable_dirs.append(rel_dir)
+            scan.errors.append(ScanError(rel_dir or ".", f"folder unreadable: {_reason(exc)}"))
+            continue
+        with it:
+            while True:
+                try:
+                    entry = next(it)
+                except StopIteration:
+                    break
+                except OSError as exc:
+                    scan.unreadable_dirs.append(rel_dir)
+                    scan.errors.append(
+                        ScanError(rel_dir or ".", f"folder listing failed: {_reason(exc)}")
+                    )
+                    break
+                scan.entries += 1
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                try:
+                    if entry.is_symlink():
+                        scan.ignored += 1  # never leave the root through a link
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        est = entry.stat(follow_symlinks=False)
+                        key = (est.st_dev, est.st_ino)
+                        if key in seen_dirs:  # a bind mount loop
+                            scan.errors.append(ScanError(rel, "folder loop: already walked"))
+                            continue
+                        seen_dirs.add(key)
+                        stack.append(rel)
+                        continue
+                    ext = os.path.splitext(entry.name)[1].lower()
+                    if ext not in exts:
+                        scan.ignored += 1
+                        continue
+                    est = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    scan.errors.append(ScanError(rel, "vanished during the scan"))
+                    continue
+                except OSError as exc:
+                    scan.errors.append(ScanError(rel, _reason(exc)))
+                    continue
+                if not stat.S_ISREG(est.st_mode):
+                    scan.errors.append(ScanError(rel, f"not a regular file ({_kind(est.st_mode)})"))
+                    continue
+                if est.st_mtime > cutoff:
+                    scan.recent[rel] = (est.st_size, est.st_mtime)
+                    continue
+                if est.st_size == 0:
+                    scan.errors.append(ScanError(rel, "empty file (0 bytes)"))
+                    continue
+                scan.files[rel] = (est.st_size, est.st_mtime)
+                count += 1
+                if on_file is not None and count % 1000 == 0:
+                    on_file(count)
+    if on_file is not None:
+        on_file(count)
+    return scan
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"

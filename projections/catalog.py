@@ -1,0 +1,187 @@
+"""The current catalog: ``catalog_files`` (one row per content) and ``file_paths``.
+
+A batch is folded in Python: the rows of the files it touches are loaded, each event is
+applied in store order, and the rows are written back column-wise. That keeps the rules
+in one readable place and costs two queries per batch, not per event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+
+from domain.paths import display, to_bytes
+from projections.base import insert_columns
+from projections.events import StoredEvent
+
+FILE_EVENTS = {"Imported", "Moved", "Copied", "Vanished", "Reappeared", "Replaced", "Touched"}
+
+_FILE_COLUMNS = {
+    "id": "UUID",
+    "path": "VARCHAR",
+    "raw_path": "BLOB",
+    "size": "BIGINT",
+    "mtime": "DOUBLE",
+    "fingerprint": "VARCHAR",
+    "algorithm": "VARCHAR",
+    "kind": "VARCHAR",
+    "title": "VARCHAR",
+    "year": "INTEGER",
+    "season": "INTEGER",
+    "episode": "INTEGER",
+    "episodes": "INTEGER[]",
+    "extra": "VARCHAR",
+    "parser": "VARCHAR",
+    "status": "VARCHAR",
+    "path_count": "INTEGER",
+    "imported_at": "TIMESTAMPTZ",
+    "updated_at": "TIMESTAMPTZ",
+    "last_run_id": "VARCHAR",
+}
+
+
+class CatalogProjection:
+    name = "catalog"
+    schema = "core.sql"
+    tables = ("catalog_files", "file_paths")
+
+    def apply(self, con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]) -> None:
+        mine = [e for e in events if e.aggregate == "MediaFile" and e.type in FILE_EVENTS]
+        if not mine:
+            return
+        ids = sorted({e.originator_id for e in mine})
+        files, paths = self._load(con, ids)
+        for e in mine:
+            _apply(files, paths, e)
+        con.execute("DELETE FROM catalog_files WHERE id IN (SELECT unnest($1::UUID[]))", [ids])
+        con.execute("DELETE FROM file_paths WHERE file_id IN (SELECT unnest($1::UUID[]))", [ids])
+        rows = [files[i] for i in ids if i in files]
+        for row in rows:
+            own = paths.get(row["id"], {})
+            row["path_count"] = len(own)
+            if row["path"] in own:
+                row["mtime"] = own[row["path"]][0]
+        insert_columns(
+            con,
+            "catalog_files",
+            {c: (t, [_column_value(r, c) for r in rows]) for c, t in _FILE_COLUMNS.items()},
+        )
+        pid: list[str] = []
+        ppath: list[str] = []
+        praw: list[bytes] = []
+        pmtime: list[float] = []
+        psince: list[str] = []
+        for file_id, own in paths.items():
+            for path, (mtime, since) in own.items():
+                pid.append(file_id)
+                ppath.append(display(path))
+                praw.append(to_bytes(path))
+                pmtime.append(mtime)
+                psince.append(since)
+        insert_columns(
+            con,
+            "file_paths",
+            {
+                "file_id": ("UUID", pid),
+                "path": ("VARCHAR", ppath),
+                "raw_path": ("BLOB", praw),
+                "mtime": ("DOUBLE", pmtime),
+                "since": ("TIMESTAMPTZ", psince),
+            },
+        )
+
+    def _load(
+        self, con: duckdb.DuckDBPyConnection, ids: list[str]
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, tuple[float, str]]]]:
+        files: dict[str, dict[str, Any]] = {}
+        cols = list(_FILE_COLUMNS)
+        cur = con.execute(
+            f"SELECT {', '.join(cols)} FROM catalog_files WHERE id IN (SELECT unnest($1::UUID[]))",
+            [ids],
+        )
+        for values in cur.fetchall():
+            row = dict(zip(cols, values, strict=True))
+            row["id"] = str(row["id"])
+            row["path"] = bytes(row["raw_path"]).decode("utf-8", "surrogateescape")
+            files[row["id"]] = row
+        paths: dict[str, dict[str, tuple[float, str]]] = {}
+        cur = con.execute(
+            "SELECT file_id, raw_path, mtime, since FROM file_paths "
+            "WHERE file_id IN (SELECT unnest($1::UUID[]))",
+            [ids],
+        )
+        for file_id, raw, mtime, since in cur.fetchall():
+            path = bytes(raw).decode("utf-8", "surrogateescape")
+            paths.setdefault(str(file_id), {})[path] = (mtime, str(since))
+        return files, paths
+
+
+def _column_value(row: dict[str, Any], column: str) -> Any:
+    if column == "raw_path":
+        return to_bytes(row["path"])
+    if column == "path":
+        return display(row["path"])
+    value = row.get(column)
+    if column == "imported_at" or column == "updated_at":
+        return str(value) if value is not None else None
+    return value
+
+
+def _apply(
+    files: dict[str, dict[str, Any]],
+    paths: dict[str, dict[str, tuple[float, str]]],
+    e: StoredEvent,
+) -> None:
+    d = e.data
+    fid = e.originator_id
+    own = paths.setdefault(fid, {})
+    if e.type == "Imported":
+        name = d.get("name") or {}
+        files[fid] = {
+            "id": fid,
+            "path": d["path"],
+            "size": d["size"],
+            "mtime": d["mtime"],
+            "fingerprint": d["fingerprint"],
+            "algorithm": d["algorithm"],
+            "kind": name.get("kind"),
+            "title": name.get("title"),
+            "year": name.get("year"),
+            "season": name.get("season"),
+            "episode": name.get("episode"),
+            "episodes": name.get("episodes") or None,
+            "extra": name.get("extra"),
+            "parser": d.get("parser"),
+            "status": "present",
+            "imported_at": e.timestamp,
+        }
+        own.clear()
+        own[d["path"]] = (d["mtime"], e.timestamp)
+    else:
+        row = files.get(fid)
+        if row is None:  # an event for a file we never saw imported: ignore, do not crash
+            return
+        if e.type == "Moved":
+            own.pop(d["old_path"], None)
+            own[d["new_path"]] = (d["mtime"], e.timestamp)
+            row["path"] = d["new_path"]
+        elif e.type == "Copied":
+            own[d["path"]] = (d["mtime"], e.timestamp)
+        elif e.type in ("Vanished", "Replaced"):
+            own.pop(d["path"], None)
+            if own:
+                if row["path"] == d["path"]:
+                    row["path"] = min(own)
+            else:
+                row["status"] = "vanished"
+        elif e.type == "Reappeared":
+            own.clear()
+            own[d["path"]] = (d["mtime"], e.timestamp)
+            row["path"] = d["path"]
+            row["status"] = "present"
+        elif e.type == "Touched":
+            own[d["path"]] = (d["mtime"], own.get(d["path"], (0.0, e.timestamp))[1])
+    files[fid]["updated_at"] = e.timestamp
+    files[fid]["last_run_id"] = d.get("run_id")

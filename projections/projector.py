@@ -1,0 +1,255 @@
+"""The projector: follows the event store and keeps the DuckDB projections current.
+
+A pull loop reads notifications after the last tracked position, hands them to every
+projection, and writes the rows and the new position in one DuckDB transaction, so each
+event is applied exactly once and a kill at any point resumes where it stopped.
+A rebuild replays the whole store into a new file and swaps it in: the store is only read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from projections.base import Projection, read_sql
+from projections.events import StoredEvent, decode
+from projections.registry import VIEWS, all_projections
+
+BATCH = 10_000
+STATE_TABLE = "projection_state"
+
+
+class ProjectionLockedError(RuntimeError):
+    """The DuckDB file is held by another process."""
+
+
+@dataclass
+class CatchUp:
+    events: int
+    position: int
+    seconds: float
+    rebuilt: str | None = None  # why the projection was rebuilt first, if it was
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds > 0 else 0.0
+
+
+class Recorder:
+    """What the projector needs of an eventsourcing ApplicationRecorder."""
+
+    def __init__(self, recorder: Any) -> None:
+        self._recorder = recorder
+
+    def max_position(self) -> int:
+        return int(self._recorder.max_notification_id() or 0)
+
+    def read(self, after: int, limit: int) -> list[StoredEvent]:
+        notifications = self._recorder.select_notifications(
+            start=after, limit=limit, inclusive_of_start=False
+        )
+        return [
+            decode(n.id, n.originator_id, n.originator_version, n.topic, n.state)
+            for n in notifications
+        ]
+
+
+class Projector:
+    def __init__(
+        self,
+        db_path: Path,
+        recorder: Any,
+        projections: Sequence[Projection] | None = None,
+    ) -> None:
+        self.db_path = db_path
+        self.recorder = recorder if isinstance(recorder, Recorder) else Recorder(recorder)
+        self.projections = list(projections) if projections is not None else all_projections()
+        self.schema_digest = self._schema_digest()
+
+    # -- connections ----------------------------------------------------------------
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short-lived connection to the projection (catch up first to read current data)."""
+        con = _connect(self.db_path, read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    # -- schema ---------------------------------------------------------------------
+
+    def _schema_digest(self) -> str:
+        h = hashlib.sha256()
+        for p in self.projections:
+            h.update(p.name.encode())
+            h.update(read_sql(p.schema).encode())
+        for v in VIEWS:
+            h.update(read_sql(v).encode())
+        return h.hexdigest()[:16]
+
+    def _create_schema(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} ("
+            " name VARCHAR PRIMARY KEY, position BIGINT, schema_digest VARCHAR,"
+            " rebuilt_at TIMESTAMPTZ, updated_at TIMESTAMPTZ)"
+        )
+        done: set[str] = set()
+        for p in self.projections:
+            if p.schema not in done:
+                con.execute(read_sql(p.schema))
+                done.add(p.schema)
+        for v in VIEWS:
+            con.execute(read_sql(v))
+        con.execute(
+            f"INSERT INTO {STATE_TABLE} VALUES ('main', 0, ?, now(), now()) "
+            "ON CONFLICT (name) DO NOTHING",
+            [self.schema_digest],
+        )
+
+    def _state(self, con: duckdb.DuckDBPyConnection) -> tuple[int, str] | None:
+        try:
+            row = con.execute(
+                f"SELECT position, schema_digest FROM {STATE_TABLE} WHERE name = 'main'"
+            ).fetchone()
+        except duckdb.CatalogException:
+            return None
+        return (int(row[0]), str(row[1])) if row else None
+
+    # -- catching up ----------------------------------------------------------------
+
+    def position(self) -> int:
+        """The store position the projection has applied (0 when it has none)."""
+        if not self.db_path.exists():
+            return 0
+        with self.connect() as con:
+            state = self._state(con)
+        return state[0] if state else 0
+
+    def catch_up(self, progress: Callable[[int, int], None] | None = None) -> CatchUp:
+        """Apply every event the projection has not seen yet; rebuild first if the file
+        is missing, unreadable or of another schema."""
+        reason = self._needs_rebuild()
+        if reason is not None and reason != "missing":
+            result = self.rebuild(progress)
+            result.rebuilt = reason
+            return result
+        started = time.perf_counter()
+        con = _connect(self.db_path)
+        try:
+            if reason == "missing":
+                con.execute("BEGIN")
+                self._create_schema(con)
+                con.execute("COMMIT")
+            count, position = self._follow(con, progress)
+        finally:
+            con.close()
+        return CatchUp(count, position, time.perf_counter() - started, None)
+
+    def _needs_rebuild(self) -> str | None:
+        if not self.db_path.exists():
+            return "missing"
+        try:
+            con = _connect(self.db_path)
+        except ProjectionLockedError:
+            raise
+        except duckdb.Error as exc:
+            return f"unreadable ({_first_line(exc)})"
+        try:
+            state = self._state(con)
+        except duckdb.Error as exc:
+            return f"unreadable ({_first_line(exc)})"
+        finally:
+            con.close()
+        if state is None:
+            return "no tracking state"
+        if state[1] != self.schema_digest:
+            return "written by another version of the schema"
+        if state[0] > self.recorder.max_position():
+            return "ahead of the event store (another store?)"
+        return None
+
+    def _follow(
+        self, con: duckdb.DuckDBPyConnection, progress: Callable[[int, int], None] | None
+    ) -> tuple[int, int]:
+        state = self._state(con)
+        position = state[0] if state else 0
+        target = self.recorder.max_position()
+        count = 0
+        while True:
+            events = self.recorder.read(position, BATCH)
+            if not events:
+                break
+            con.execute("BEGIN")
+            try:
+                for p in self.projections:
+                    p.apply(con, events)
+                position = events[-1].position
+                con.execute(
+                    f"UPDATE {STATE_TABLE} SET position = ?, updated_at = now() "
+                    "WHERE name = 'main'",
+                    [position],
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            count += len(events)
+            if progress is not None:
+                progress(position, max(target, position))
+        return count, position
+
+    # -- rebuilding -----------------------------------------------------------------
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> CatchUp:
+        """Replay the whole store into a fresh file, then swap it in atomically."""
+        started = time.perf_counter()
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.db_path.with_name(self.db_path.name + ".rebuilding")
+        for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
+            if stale.exists():
+                stale.unlink()  # our own half-built file from an interrupted rebuild
+        con = _connect(tmp)
+        try:
+            con.execute("BEGIN")
+            self._create_schema(con)
+            con.execute(f"UPDATE {STATE_TABLE} SET rebuilt_at = now() WHERE name = 'main'")
+            con.execute("COMMIT")
+            count, position = self._follow(con, progress)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        self._set_aside_broken()
+        os.replace(tmp, self.db_path)
+        return CatchUp(count, position, time.perf_counter() - started, "asked")
+
+    def _set_aside_broken(self) -> None:
+        """Move the old file (and its WAL, which belongs to it) out of the way."""
+        wal = self.db_path.with_name(self.db_path.name + ".wal")
+        if wal.exists():
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+            os.replace(wal, wal.with_name(f"{wal.name}.old-{stamp}"))
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise ProjectionLockedError(
+                f"the projection {path} is open in another process: {_first_line(exc)}"
+            ) from exc
+        raise

@@ -1,0 +1,208 @@
+"""The read side's queries: every SELECT the commands and reports need lives here."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from domain.paths import display
+
+
+@dataclass(frozen=True)
+class KnownFile:
+    file_id: str
+    fingerprint: str
+    status: str
+    paths: dict[str, tuple[int, float]]  # stored path -> (size, mtime)
+
+
+def known_files(con: duckdb.DuckDBPyConnection) -> dict[str, KnownFile]:
+    """Every catalogued file with its current paths (for the importer's classification)."""
+    files: dict[str, KnownFile] = {}
+    sizes: dict[str, int] = {}
+    for fid, fp, status, size in con.execute(
+        "SELECT id, fingerprint, status, size FROM catalog_files"
+    ).fetchall():
+        files[str(fid)] = KnownFile(str(fid), fp, status, {})
+        sizes[str(fid)] = size
+    for fid, raw, mtime in con.execute(
+        "SELECT file_id, raw_path, mtime FROM file_paths"
+    ).fetchall():
+        key = str(fid)
+        kf = files.get(key)
+        if kf is not None:
+            kf.paths[bytes(raw).decode("utf-8", "surrogateescape")] = (sizes[key], mtime)
+    return files
+
+
+CATALOG_COLUMNS = (
+    "id", "path", "size", "fingerprint", "kind", "title", "year", "season", "episode",
+    "status", "imported_at",
+)  # fmt: skip
+
+
+def catalog(
+    con: duckdb.DuckDBPyConnection,
+    kind: str | None = None,
+    status: str | None = None,
+) -> list[dict[str, Any]]:
+    """The current catalog as plain dicts: every column of the ``files`` view plus
+    ``file_id`` and ``paths`` (all current paths, display form)."""
+    where = []
+    params: list[Any] = []
+    if kind:
+        where.append("f.kind = ?")
+        params.append(kind)
+    if status:
+        where.append("f.status = ?")
+        params.append(status)
+    sql = (
+        "SELECT f.*, (SELECT list(p.path ORDER BY p.path) FROM file_paths p "
+        "WHERE p.file_id = f.id) AS paths FROM files f"
+    )
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY f.kind, lower(coalesce(f.title, f.path)), f.season, f.episode, f.path"
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    out = []
+    for values in cur.fetchall():
+        row = dict(zip(names, values, strict=True))
+        row.pop("raw_path", None)
+        row["file_id"] = str(row.pop("id"))
+        row["paths"] = row["paths"] or []
+        out.append(row)
+    return out
+
+
+def status_counts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    by_kind = con.execute(
+        "SELECT coalesce(kind, 'unknown'), status, count(*), sum(size) FROM catalog_files "
+        "GROUP BY ALL ORDER BY 1, 2"
+    ).fetchall()
+    position = con.execute("SELECT position FROM projection_state WHERE name='main'").fetchone()
+    last = con.execute(
+        "SELECT run_id, command, started_at, ended_at, status FROM runs "
+        "ORDER BY started_at DESC LIMIT 1"
+    ).fetchone()
+    return {
+        "by_kind": [
+            {"kind": k, "status": s, "files": n, "bytes": int(b or 0)} for k, s, n, b in by_kind
+        ],
+        "projection_position": int(position[0]) if position else 0,
+        "last_run": (
+            {
+                "run_id": last[0],
+                "command": last[1],
+                "started_at": str(last[2]),
+                "ended_at": str(last[3]) if last[3] else None,
+                "status": last[4],
+            }
+            if last
+            else None
+        ),
+    }
+
+
+def resolve_file_ids(con: duckdb.DuckDBPyConnection, path_or_id: str) -> list[str]:
+    """File ids meant by a user's argument: a file id (or a unique prefix of one), a
+    current path, or any path the file ever had (across moves)."""
+    text = path_or_id.strip()
+    ids = (
+        [
+            str(r[0])
+            for r in con.execute(
+                "SELECT id FROM catalog_files WHERE CAST(id AS VARCHAR) LIKE ? || '%'",
+                [text.lower()],
+            ).fetchall()
+        ]
+        if len(text) >= 8
+        else []
+    )
+    if ids:
+        return ids
+    raw = text.encode("utf-8", "surrogateescape")
+    rows = con.execute(
+        "SELECT DISTINCT file_id FROM events WHERE file_id IS NOT NULL AND ("
+        " json_extract_string(payload, '$.path') = $1"
+        " OR json_extract_string(payload, '$.old_path') = $1"
+        " OR json_extract_string(payload, '$.new_path') = $1"
+        " OR path = $2)",
+        [text, display(raw.decode("utf-8", "surrogateescape"))],
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def history(con: duckdb.DuckDBPyConnection, file_ids: list[str]) -> list[dict[str, Any]]:
+    """Every event about these files (and the links pointing at them), in store order."""
+    rows = con.execute(
+        "SELECT position, timestamp, run_id, type, path, payload FROM events "
+        "WHERE file_id IN (SELECT unnest($1::UUID[])) "
+        "   OR json_extract_string(payload, '$.file_id') IN (SELECT unnest($1::VARCHAR[])) "
+        "ORDER BY position",
+        [file_ids],
+    ).fetchall()
+    return [
+        {
+            "position": int(p),
+            "timestamp": ts.isoformat() if ts is not None else None,
+            "run_id": run_id,
+            "type": type_,
+            "path": path,
+            "data": json.loads(payload),
+        }
+        for p, ts, run_id, type_, path, payload in rows
+    ]
+
+
+def runs(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> list[dict[str, Any]]:
+    sql = (
+        "SELECT run_id, command, arguments, app_version, host, started_at, ended_at, "
+        "exit_code, summary, status FROM runs ORDER BY started_at DESC"
+    )
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    out = []
+    for r in con.execute(sql).fetchall():
+        out.append(
+            {
+                "run_id": r[0],
+                "command": r[1],
+                "arguments": json.loads(r[2]) if r[2] else {},
+                "version": r[3],
+                "host": r[4],
+                "started_at": r[5].isoformat() if r[5] else None,
+                "ended_at": r[6].isoformat() if r[6] else None,
+                "exit_code": r[7],
+                "summary": json.loads(r[8]) if r[8] else None,
+                "status": r[9] if r[9] == "finished" else "unfinished",
+            }
+        )
+    return out
+
+
+class SQLError(Exception):
+    """A user's SQL query failed."""
+
+
+def run_readonly_sql(db_path: str, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run a user's query on a read-only connection without any file or network access."""
+    con = duckdb.connect(
+        db_path,
+        read_only=True,
+        config={"enable_external_access": False, "lock_configuration": True},
+    )
+    try:
+        try:
+            cur = con.execute(query)
+        except duckdb.Error as exc:
+            raise SQLError(str(exc).strip()) from exc
+        if cur.description is None:
+            return [], []
+        names = [d[0] for d in cur.description]
+        return names, cur.fetchall()
+    finally:
+        con.close()
