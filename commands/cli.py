@@ -303,7 +303,15 @@ def rebuild_cmd(home: HomeOpt = None, store: StoreOpt = None) -> None:
 @command("demo")
 def demo_cmd(
     directory: Annotated[Path, typer.Argument(help="An empty (or new) folder for the demo.")],
-    home: HomeOpt = None,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            help="Home for the demo library [default: DIR/home]. $VIDEOTHEQUE_HOME is "
+            "ignored here, so the demo never touches your own library.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Build a sample library (sparse files, no network) in DIR and run the whole story."""
     from commands.demo import run_demo

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eventsourcing.persistence import IntegrityError
+
 from commands.bootstrap import Session
 from commands.errors import MassVanishError, StorageUnreachableError
 from commands.fingerprint import ALGORITHM, fingerprint_many
@@ -25,6 +27,7 @@ from domain.paths import display
 from projections.queries import known_files
 
 MASS_VANISH_RATIO = 0.20
+MAX_CONFLICT_RETRIES = 5
 
 Parser = Callable[[list[str]], list[dict[str, Any]]]
 
@@ -38,6 +41,7 @@ class ImportReport:
     dry_run: bool = False
     events: int = 0
     storage: str = ""
+    conflicts: int = 0  # optimistic-concurrency conflicts retried (shared store)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"run_id": self.run_id}
@@ -54,6 +58,8 @@ class ImportReport:
         s["errors"] = len(self.errors)
         s["skipped_recent"] = self.skipped_recent
         s["events"] = self.events
+        if self.conflicts:
+            s["conflicts_retried"] = self.conflicts
         return s
 
 
@@ -164,7 +170,23 @@ def import_storage(
 
     run = session.start_run("import", arguments or {"storage": root})
     report.run_id = run.run_id
-    report.events = _record(session, plan, hashed, run.run_id, parser, parser_name, progress)
+    for attempt in range(1, MAX_CONFLICT_RETRIES + 1):
+        try:
+            report.events += _record(
+                session, plan, hashed, run.run_id, parser, parser_name, progress
+            )
+            break
+        except IntegrityError:
+            # Another machine wrote the same files meanwhile (shared PostgreSQL store).
+            # What was saved is kept; catch up and plan the rest again from the new state.
+            if attempt == MAX_CONFLICT_RETRIES:
+                raise
+            report.conflicts += 1
+            session.catch_up()
+            with session.projector.connect() as con:
+                known = {fid: Known(fid, k.status, k.paths) for fid, k in known_files(con).items()}
+            plan = plan_import(known, scan.files.keys(), hashed, protected, unchanged)
+            report.counts = dict(plan.counts)
     exit_code = 1 if errors else 0
     session.finish_run(report.summary, exit_code)
     session.catch_up()

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path, PosixPath
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
@@ -58,7 +59,7 @@ class PathSafeJSONTranscoder(JSONTranscoder):
         )
 
 
-class Library(Application):
+class Library(Application[UUID]):
     """The event-sourced library: media files, runs, links and their histories."""
 
     name = "Library"
@@ -68,7 +69,7 @@ class Library(Application):
         self.register_transcodings(transcoder)
         return transcoder
 
-    def register_transcodings(self, transcoder: Transcoder) -> None:
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(PathAsStr())
         transcoder.register(DateAsISO())

@@ -17,10 +17,11 @@ class Progress:
     def task(self, description: str, total: int | None = None) -> Any:
         if self._p is None:
             return lambda completed, **_: None
-        task_id = self._p.add_task(description, total=total)
+        bar = self._p
+        task_id = bar.add_task(description, total=total)
 
         def update(completed: int, **fields: Any) -> None:
-            self._p.update(task_id, completed=completed, **fields)
+            bar.update(task_id, completed=completed, **fields)
 
         return update
 

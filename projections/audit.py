@@ -26,7 +26,7 @@ def event_path(e: StoredEvent) -> str | None:
 class EventsProjection:
     name = "events"
     schema = "core.sql"
-    tables = ("events",)
+    tables: tuple[str, ...] = ("events",)
 
     def apply(self, con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]) -> None:
         insert_columns(
@@ -54,7 +54,7 @@ class EventsProjection:
 class RunsProjection:
     name = "runs"
     schema = "core.sql"
-    tables = ("runs",)
+    tables: tuple[str, ...] = ("runs",)
 
     def apply(self, con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]) -> None:
         for e in events:

@@ -45,7 +45,7 @@ _FILE_COLUMNS = {
 class CatalogProjection:
     name = "catalog"
     schema = "core.sql"
-    tables = ("catalog_files", "file_paths")
+    tables: tuple[str, ...] = ("catalog_files", "file_paths")
 
     def apply(self, con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]) -> None:
         mine = [e for e in events if e.aggregate == "MediaFile" and e.type in FILE_EVENTS]
