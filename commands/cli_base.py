@@ -66,6 +66,14 @@ def command(name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
                 return fn(*args, **kw)
             except VideothequeError as exc:
                 fail(str(exc), exc.exit_code)
+            except OSError as exc:
+                # A full disk, a read-only home, a vanished mount: say what and where.
+                where = f": {exc.filename}" if exc.filename else ""
+                fail(f"{exc.strerror or exc}{where} (nothing half-written is kept)", EXIT_FINDINGS)
+            except Exception as exc:
+                if _is_storage_error(exc):
+                    fail(f"{type(exc).__name__}: {_first_line(exc)}", EXIT_FINDINGS)
+                raise
             except KeyboardInterrupt:
                 fail("interrupted: what was saved is kept; run the command again to finish", 130)
             except BrokenPipeError:
@@ -76,6 +84,19 @@ def command(name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
         return fn
 
     return decorate
+
+
+def _is_storage_error(exc: Exception) -> bool:
+    """Errors of the event store or the projection: a message, not a traceback."""
+    import duckdb
+    from eventsourcing.persistence import PersistenceError
+
+    return isinstance(exc, PersistenceError | duckdb.Error)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def fail(message: str, code: int) -> None:
