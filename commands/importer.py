@@ -21,6 +21,7 @@ from commands.errors import MassVanishError, StorageUnreachableError
 from commands.fingerprint import ALGORITHM, fingerprint_many
 from commands.progress import Progress
 from commands.scanner import ScanError, scan_storage
+from domain.errors import DomainError
 from domain.import_plan import Action, Known, Plan, Seen, index_by_path, needs_hash, plan_import
 from domain.media_file import MediaFile
 from domain.paths import display
@@ -28,6 +29,11 @@ from projections.queries import known_files
 
 MASS_VANISH_RATIO = 0.20
 MAX_CONFLICT_RETRIES = 5
+
+
+class StalePlanError(Exception):
+    """The store changed under the plan (a shared store written by another machine)."""
+
 
 Parser = Callable[[list[str]], list[dict[str, Any]]]
 
@@ -176,7 +182,7 @@ def import_storage(
                 session, plan, hashed, run.run_id, parser, parser_name, progress
             )
             break
-        except IntegrityError:
+        except (IntegrityError, StalePlanError):
             # Another machine wrote the same files meanwhile (shared PostgreSQL store).
             # What was saved is kept; catch up and plan the rest again from the new state.
             if attempt == MAX_CONFLICT_RETRIES:
@@ -244,7 +250,12 @@ def _record(
             if agg is None:
                 agg = repo.get(_uuid(action.file_id))
                 aggregates[action.file_id] = agg
-            _apply(agg, action, run_id)
+            try:
+                _apply(agg, action, run_id)
+            except DomainError as exc:
+                # The stored file is not what the plan assumed: another machine recorded
+                # it meanwhile. Save nothing of this batch; the caller plans again.
+                raise StalePlanError(str(exc)) from exc
         if len(aggregates) >= 1000:
             saved_events += session.library.save_in_batches(list(aggregates.values()))
             aggregates.clear()
