@@ -1,0 +1,1 @@
+"""Adapters for metadata providers: TMDB, TVDB (HTTP) and NFO sidecars (files)."""

@@ -1,0 +1,76 @@
+"""What every provider adapter returns and raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from commands.errors import UsageError
+from domain.titles import ExternalIds
+
+MOVIE = "movie"
+SERIES = "series"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One title a provider proposes for a file, with only the fields matching needs.
+
+    ``title`` is in the requested language when the provider has it; ``alt_titles`` holds
+    the alternative titles, translations and aliases loaded so far (``detailed`` says
+    whether the full list was fetched, or only what a search result carries).
+    """
+
+    provider: str
+    provider_id: str
+    kind: str
+    title: str
+    original_title: str | None = None
+    year: int | None = None
+    alt_titles: tuple[str, ...] = ()
+    popularity: float | None = None
+    ids: ExternalIds = field(default_factory=ExternalIds)
+    detailed: bool = False
+
+    def names(self) -> tuple[str, ...]:
+        """Every name this candidate is known by, primary first, without duplicates."""
+        seen: dict[str, None] = {}
+        for name in (self.title, self.original_title, *self.alt_titles):
+            if name and name not in seen:
+                seen[name] = None
+        return tuple(seen)
+
+
+class ProviderError(Exception):
+    """A provider could not answer (after retries): the file's enrichment failed this run.
+
+    The message never holds a secret: it names the provider, the method, the path and the
+    status, never the full URL.
+    """
+
+    def __init__(self, provider: str, reason: str) -> None:
+        super().__init__(f"{provider}: {reason}")
+        self.provider = provider
+        self.reason = reason
+
+
+class ProviderAuthError(UsageError):
+    """The provider refused the credentials: the run stops, nothing is marked failed."""
+
+    def __init__(self, provider: str, reason: str) -> None:
+        super().__init__(f"{provider}: {reason}")
+        self.provider = provider
+        self.reason = reason
+
+
+class ProviderConfigError(UsageError):
+    """A provider was asked for but is not configured (no key, bad URL, bad rate)."""
+
+
+def year_of(date: object) -> int | None:
+    """The year of an ISO date string ("1999-10-15" -> 1999); None when empty or odd."""
+    if isinstance(date, int) and 1870 <= date <= 2200:
+        return date
+    if not isinstance(date, str) or len(date) < 4 or not date[:4].isdigit():
+        return None
+    year = int(date[:4])
+    return year if 1870 <= year <= 2200 else None

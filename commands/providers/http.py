@@ -1,0 +1,367 @@
+"""One polite HTTP client per provider: bounded, rate-limited, retried, secret-free errors.
+
+- at most ``connections`` requests in flight (8 by default) on one ``httpx.AsyncClient``;
+- an ``aiolimiter`` leaky bucket draining at ``HEADROOM`` x the provider's ceiling with a
+  small burst (two requests at 40/s, one at 10/s): a leaky bucket lets through at most
+  ``burst + rate`` requests in any one-second window, kept at least one under the ceiling
+  so a little jitter on the way never makes the server count more than it allows, while
+  the burst absorbs the event loop's timer delays (the mean rate stays near the drain);
+- tenacity retries 429, 502, 503, 504, timeouts and connection errors with exponential
+  backoff and jitter; a ``Retry-After`` is honoured, and pauses every request to that
+  provider, not only the one that got it;
+- 401 raises :class:`ProviderAuthError` (the run stops), 404 returns ``None`` (no match),
+  a body that is not JSON raises :class:`ProviderError` (a recorded failure);
+- secrets (API keys, tokens) are redacted from every message this module builds, from the
+  ``httpx`` log records, and exceptions are raised ``from None`` so no httpx exception
+  holding a URL hangs off the traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import random
+import re
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from aiolimiter import AsyncLimiter
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+
+from commands.providers.base import ProviderAuthError, ProviderConfigError, ProviderError
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+HEADROOM = 0.925
+DEFAULT_CONNECTIONS = 8
+
+
+class Secret:
+    """A credential: its ``repr`` and ``str`` never show the value."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+_SECRET_PATTERNS = (
+    re.compile(r"(api_?key=)[^&\s\"']+", re.IGNORECASE),
+    re.compile(r"(apikey\"?\s*[:=]\s*\"?)[^&\s\"',}]+", re.IGNORECASE),
+    re.compile(r"(bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE),
+    re.compile(r"(token\"?\s*[:=]\s*\"?)[^&\s\"',}]+", re.IGNORECASE),
+    re.compile(r"(pin\"?\s*[:=]\s*\"?)[^&\s\"',}]+", re.IGNORECASE),
+)
+_KNOWN_SECRETS: set[str] = set()
+
+
+def remember_secret(value: str) -> None:
+    """Redact this exact value wherever :func:`redact` runs (log records included)."""
+    if len(value) >= 4:
+        _KNOWN_SECRETS.add(value)
+
+
+def redact(text: str) -> str:
+    """``text`` with known secrets and credential-looking parameters replaced by ``***``."""
+    for secret in sorted(_KNOWN_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(r"\1***", text)
+    return text
+
+
+class _RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken record is not ours to fix, but must not leak
+            message = str(record.msg)
+        record.msg = redact(message)
+        record.args = None
+        return True
+
+
+_FILTER = _RedactingFilter()
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).addFilter(_FILTER)
+
+
+@dataclass
+class RetryPolicy:
+    """How long to keep trying one request. The defaults ride out a one-minute storm."""
+
+    attempts: int = 8
+    initial: float = 0.5
+    maximum: float = 30.0
+    jitter: float = 0.5
+    max_retry_after: float = 120.0
+
+    def backoff(self, retry_number: int) -> float:
+        """Exponential wait before retry ``retry_number`` (1-based), with jitter."""
+        base = min(self.maximum, self.initial * 2.0 ** max(0, retry_number - 1))
+        return base + random.uniform(0, self.jitter)
+
+
+@dataclass
+class HttpStats:
+    """What one provider client sent: every attempt is a request, every re-send a retry."""
+
+    requests: int = 0
+    retries: int = 0
+    throttled: int = 0  # 429 answers
+    server_errors: int = 0  # 502/503/504 answers
+    transport_errors: int = 0  # timeouts, refused or dropped connections
+
+
+class _Retryable(Exception):
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class ProviderHttp:
+    """The HTTP session of one provider. Use as an async context manager."""
+
+    def __init__(
+        self,
+        provider: str,
+        base_url: str,
+        *,
+        rate: float,
+        connections: int = DEFAULT_CONNECTIONS,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        secrets: Iterable[str] = (),
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ProviderConfigError(f"{provider}: base URL must be http(s)://, not {base_url!r}")
+        if rate <= 0:
+            raise ProviderConfigError(f"{provider}: the rate must be > 0 requests/s")
+        if connections < 1:
+            raise ProviderConfigError(f"{provider}: at least one connection is needed")
+        self.provider = provider
+        self.base_url = base_url.rstrip("/")
+        self.rate = rate
+        self.retry = retry or RetryPolicy()
+        self.stats = HttpStats()
+        for secret in secrets:
+            remember_secret(secret)
+        self._default_params = dict(params or {})
+        self._headers = {"Accept": "application/json", **dict(headers or {})}
+        self._timeout = timeout
+        self._connections = connections
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._limiter: AsyncLimiter | None = None
+        self._paused_until = 0.0
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    async def __aenter__(self) -> ProviderHttp:
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers=self._headers,
+            timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, 5.0)),
+            limits=httpx.Limits(
+                max_connections=self._connections,
+                max_keepalive_connections=self._connections,
+            ),
+            transport=self._transport,
+            follow_redirects=False,
+        )
+        self._slots = asyncio.Semaphore(self._connections)
+        self._limiter = AsyncLimiter(self.burst, self.burst / self.drain)
+        # Start with a full bucket: no burst at start-up, when new connections (and their
+        # server threads) make arrival times the least regular.
+        await self._limiter.acquire(self.burst)
+        return self
+
+    @property
+    def drain(self) -> float:
+        """Requests per second the bucket lets through in the long run."""
+        return self.rate * HEADROOM
+
+    @property
+    def burst(self) -> int:
+        """Bucket capacity: the most requests that may leave back to back."""
+        return max(1, int(self.rate - self.drain) - 1)
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def set_header(self, name: str, value: str) -> None:
+        """Set a header on every later request (a renewed bearer token, say)."""
+        self._headers[name] = value
+        if self._client is not None:
+            self._client.headers[name] = value
+
+    # -- requests -----------------------------------------------------------------
+
+    async def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any | None:
+        """GET ``path``: the decoded JSON body, or ``None`` on 404."""
+        return await self.request("GET", path, params=params)
+
+    async def post_json(self, path: str, body: Mapping[str, Any]) -> Any | None:
+        """POST a JSON body to ``path``: the decoded JSON answer, or ``None`` on 404."""
+        return await self.request("POST", path, json_body=body)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Mapping[str, Any] | None = None,
+    ) -> Any | None:
+        if self._client is None or self._slots is None or self._limiter is None:
+            raise RuntimeError("ProviderHttp used outside `async with`")
+        query = {
+            **self._default_params,
+            **{k: v for k, v in (params or {}).items() if v is not None},
+        }
+        what = f"{method} {path}"
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.retry.attempts),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Retryable),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    if attempt.retry_state.attempt_number > 1:
+                        self.stats.retries += 1
+                    return await self._send(method, path, what, query, json_body)
+        except _Retryable as exc:
+            raise ProviderError(
+                self.provider,
+                f"{what}: gave up after {self.retry.attempts} attempts ({exc.reason})",
+            ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            return min(float(retry_after), self.retry.max_retry_after)
+        return self.retry.backoff(state.attempt_number)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        query: Mapping[str, Any],
+        json_body: Mapping[str, Any] | None,
+    ) -> Any | None:
+        assert self._client is not None and self._slots is not None and self._limiter is not None
+        async with self._slots:
+            # A Retry-After pauses the whole provider, not only the request that got it.
+            while (delay := self._paused_until - time.monotonic()) > 0:
+                await asyncio.sleep(delay)
+            async with self._limiter:
+                pass
+            self.stats.requests += 1
+            try:
+                response = await self._client.request(
+                    method, path, params=query or None, json=json_body
+                )
+            except httpx.TimeoutException:
+                self.stats.transport_errors += 1
+                raise _Retryable(f"{what}: timed out") from None
+            except httpx.TransportError as exc:
+                self.stats.transport_errors += 1
+                kind = type(exc).__name__
+                raise _Retryable(f"{what}: connection failed ({kind})") from None
+            except httpx.HTTPError as exc:
+                raise ProviderError(
+                    self.provider, f"{what}: {type(exc).__name__}: {redact(str(exc))}"
+                ) from None
+        return self._interpret(response, what)
+
+    def _interpret(self, response: httpx.Response, what: str) -> Any | None:
+        status = response.status_code
+        if status in RETRY_STATUSES:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if status == 429:
+                self.stats.throttled += 1
+                if retry_after is not None:
+                    pause = min(retry_after, self.retry.max_retry_after)
+                    self._paused_until = max(self._paused_until, time.monotonic() + pause)
+            else:
+                self.stats.server_errors += 1
+            raise _Retryable(f"{what}: HTTP {status}", retry_after)
+        if status == 401:
+            raise ProviderAuthError(
+                self.provider,
+                f"the API refused the credentials (HTTP 401{_message(response)}); "
+                "check the key in the environment",
+            )
+        if status == 404:
+            return None
+        if not 200 <= status < 300:
+            raise ProviderError(self.provider, f"{what}: HTTP {status}{_message(response)}")
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            kind = response.headers.get("content-type", "no content-type").split(";")[0]
+            raise ProviderError(
+                self.provider, f"{what}: malformed JSON in the answer ({kind})"
+            ) from None
+
+
+def _message(response: httpx.Response) -> str:
+    """The provider's own short error message, if the body carries one."""
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    text = body.get("status_message") or body.get("message")
+    if not isinstance(text, str) or not text:
+        return ""
+    return ": " + redact(text[:200])
