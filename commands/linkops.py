@@ -1,0 +1,498 @@
+"""File-system actions on links, each recorded as an event, safe against a kill.
+
+Every action is an ``Op``: the state it expects at one or two paths (``before``), the
+state it leaves (``after``), and the ``Link`` method that records it. Three kinds:
+
+- ``retarget``: one path, text A -> text B (a symlink to B is made under a temporary name
+  in the same folder, then renamed over the link: atomic);
+- ``create``: one path, nothing -> text B (``symlink`` never overwrites);
+- ``move``: a link goes from S to D with its text unchanged (a hard link of the symlink
+  itself, or a copy of it when S and D are on different file systems, then S is
+  unlinked; D is never overwritten).
+
+Crash safety, with a write-ahead journal. For each batch: (1) each op is checked against
+the disk (a link that changed since the plan is left alone and reported); (2) the ops are
+appended to ``<home>/journal/links-<run id>.jsonl`` and fsync'd; (3) the file system is
+changed; (4) the events of the ops that succeeded are saved in one atomic append. A kill
+before (2) leaves nothing; between (2) and (4) leaves actions done on disk but not recorded:
+the next run of any link command reads the journal first and, for each op whose link
+aggregate still has the version the op expected (its event is not in the store), looks at
+the disk: the ``after`` state is recorded now (with the interrupted run's id and
+``recovered_by``), a half-done move is finished, a ``before`` state means it never
+happened, anything else is reported and left alone. Ops are idempotent: an op whose
+``after`` state is already on disk is done. The journal is removed once its run saved
+everything. The home lock makes this single-writer.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import posixpath
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from commands.bootstrap import Session
+from commands.errors import UsageError
+from commands.linkscan import Roots, resolve_text
+from domain.errors import DomainError
+from domain.link import QUARANTINED, REMOVED, Link
+from domain.paths import display, is_within
+
+NOT_A_LINK = "\x00not-a-link"  # what observe() says of a file or folder at a path
+BATCH = 1000
+JOURNAL_DIR = "journal"
+# Test-only fault injection (tests/e2e/test_links_kill.py); never set it otherwise.
+# "PHASE:N" SIGKILLs the process the N-th time it reaches PHASE: "journal" (a batch is
+# journaled, nothing done), "tmp" (a retarget's temporary link exists), "moved" (a moved
+# link exists at both names), "applied" (an op is done on disk), "saved" (a batch's events
+# are in the store).
+KILL_ENV = "VIDEOTHEQUE_TEST_KILL_LINKS"
+_kill_counts: dict[str, int] = {}
+
+
+def _checkpoint(phase: str) -> None:
+    spec = os.environ.get(KILL_ENV)
+    if not spec:
+        return
+    want, _, count = spec.partition(":")
+    if want != phase:
+        return
+    _kill_counts[phase] = _kill_counts.get(phase, 0) + 1
+    if _kill_counts[phase] >= int(count or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass
+class Op:
+    """One file-system action on a link and the event that records it."""
+
+    kind: str  # retarget | create | move
+    link_id: str
+    link: str  # relative to the video root
+    version: int | None  # the Link aggregate's version before (None: not tracked yet)
+    paths: list[str]  # absolute: [P] or [S, D]
+    before: list[str | None]  # expected text at each path (None: nothing there)
+    after: list[str | None]
+    method: str  # the Link method that records it
+    kwargs: dict[str, Any]
+    run_id: str
+    track: dict[str, Any] | None = None  # Link.track() arguments when not tracked yet
+    tmp: str | None = None  # retarget: the temporary name
+    allow_outside: bool = False  # undo may put back a text that pointed outside storage
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=True)
+
+    @classmethod
+    def from_json(cls, line: str) -> Op:
+        return cls(**json.loads(line))
+
+
+@dataclass
+class Outcome:
+    op: Op
+    ok: bool
+    reason: str = ""
+    already: bool = False
+
+
+@dataclass
+class Recovery:
+    recorded: list[Op] = field(default_factory=list)
+    not_done: int = 0
+    conflicts: list[tuple[Op, str]] = field(default_factory=list)
+    journals: int = 0
+
+
+def roots_of(session: Session) -> Roots:
+    c = session.config
+    if c.storage is None or c.video is None or c.trash is None:
+        raise UsageError("the library has no storage, video or trash root: run `init` again")
+    from commands.setup import check_roots
+
+    storage = Path(os.path.abspath(c.storage))
+    video = Path(os.path.abspath(c.video))
+    trash = Path(os.path.abspath(c.trash))
+    check_roots(storage, video, trash)
+    roots = Roots.of(os.fsdecode(storage), os.fsdecode(video), os.fsdecode(trash))
+    check_roots(
+        Path(roots.real_storage), Path(roots.real_video), Path(os.path.realpath(roots.trash))
+    )
+    return roots
+
+
+# -- observing and acting -------------------------------------------------------------
+
+
+def observe(path: str) -> str | None:
+    """The text of the symlink at ``path``, None when nothing is there, NOT_A_LINK else."""
+    try:
+        return os.readlink(path)
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.EINVAL:
+            return NOT_A_LINK
+        raise
+
+
+def _shown(text: str | None) -> str:
+    if text is None:
+        return "nothing"
+    if text == NOT_A_LINK:
+        return "a file or folder"
+    return "a link to " + display(text)
+
+
+class Guard:
+    """Where the tool may write: inside the video and trash roots (their real folders),
+    and links that name something inside storage."""
+
+    def __init__(self, roots: Roots) -> None:
+        self.roots = roots
+        self.writable = [roots.real_video, os.path.realpath(roots.trash)]
+
+    def check_place(self, path: str) -> None:
+        parent = posixpath.dirname(path)
+        while not os.path.lexists(parent):  # the nearest existing folder decides
+            parent = posixpath.dirname(parent)
+        real = os.path.realpath(parent)
+        if not any(is_within(real, w) for w in self.writable):
+            raise UnsafeError(
+                f"{display(path)} lies outside the video and trash roots (through {real})"
+            )
+
+    def check_text(self, path: str, text: str) -> None:
+        real_dir = os.path.realpath(posixpath.dirname(path))
+        resolved = resolve_text(text, real_dir)
+        if self.roots.storage_relative(resolved) is None:
+            raise UnsafeError(
+                f"refusing to write {display(path)} -> {display(text)}: outside the storage root"
+            )
+
+
+class UnsafeError(Exception):
+    pass
+
+
+def apply(op: Op, guard: Guard) -> Outcome:
+    """Do one op unless the disk is not what it expects; idempotent."""
+    try:
+        now = [observe(p) for p in op.paths]
+    except OSError as exc:
+        return Outcome(op, False, f"cannot look at it: {exc.strerror}")
+    if now == op.after:
+        return Outcome(op, True, already=True)
+    if op.kind == "move" and now == [op.before[0], op.before[0]]:
+        return _finish_move(op)  # a move cut short: both names hold the same link
+    if now != op.before:
+        where = ", ".join(
+            f"{display(p)} is {_shown(n)} (expected {_shown(b)})"
+            for p, n, b in zip(op.paths, now, op.before, strict=True)
+            if n != b
+        )
+        return Outcome(op, False, f"changed since the plan, left alone: {where}")
+    try:
+        for p in op.paths:
+            guard.check_place(p)
+        if op.kind in ("retarget", "create") and not op.allow_outside:
+            text = op.after[0]
+            assert text is not None
+            guard.check_text(op.paths[0], text)
+        if op.kind == "retarget":
+            return _retarget(op)
+        if op.kind == "create":
+            return _create(op)
+        if op.kind == "move":
+            return _move(op)
+    except UnsafeError as exc:
+        return Outcome(op, False, str(exc))
+    except OSError as exc:
+        return Outcome(op, False, f"{exc.strerror or exc}")
+    raise ValueError(f"unknown op kind {op.kind}")
+
+
+def _retarget(op: Op) -> Outcome:
+    path, new = op.paths[0], op.after[0]
+    assert new is not None and op.tmp is not None
+    _clear_tmp(op)
+    os.symlink(new, op.tmp)
+    _checkpoint("tmp")
+    if observe(path) != op.before[0]:  # changed at the last moment
+        os.unlink(op.tmp)
+        return Outcome(op, False, f"changed while being repaired, left alone: {display(path)}")
+    os.rename(op.tmp, path)
+    return Outcome(op, True)
+
+
+def _clear_tmp(op: Op) -> None:
+    """Remove our own temporary link left by a kill (only if it is ours)."""
+    if op.tmp is None:
+        return
+    if observe(op.tmp) == op.after[0]:
+        os.unlink(op.tmp)
+
+
+def _create(op: Op) -> Outcome:
+    path, new = op.paths[0], op.after[0]
+    assert new is not None
+    os.makedirs(posixpath.dirname(path), exist_ok=True)
+    try:
+        os.symlink(new, path)
+    except FileExistsError:
+        return Outcome(op, False, f"something appeared at {display(path)}: left alone")
+    return Outcome(op, True)
+
+
+def _move(op: Op) -> Outcome:
+    src, dst = op.paths
+    text = op.before[0]
+    assert text is not None
+    os.makedirs(posixpath.dirname(dst), exist_ok=True)
+    try:
+        os.link(src, dst, follow_symlinks=False)  # the symlink itself, never its target
+    except FileExistsError:
+        return Outcome(op, False, f"{display(dst)} exists: never overwritten")
+    except OSError:  # another file system, or hard links not allowed: copy the link
+        try:
+            os.symlink(text, dst)
+        except FileExistsError:
+            return Outcome(op, False, f"{display(dst)} exists: never overwritten")
+        try:
+            st = os.lstat(src)
+            os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
+        except OSError:
+            pass
+    _checkpoint("moved")
+    return _finish_move(op)
+
+
+def _finish_move(op: Op) -> Outcome:
+    src, dst = op.paths
+    if observe(dst) != op.before[0] or observe(src) != op.before[0]:
+        return Outcome(op, False, f"changed while being moved, left alone: {display(src)}")
+    os.unlink(src)  # the same link is safe at dst
+    return Outcome(op, True)
+
+
+# -- recording ------------------------------------------------------------------------
+
+
+def load_link(session: Session, op: Op) -> Link:
+    """The aggregate an op records on, at the version the op expects."""
+    if op.version is None:
+        assert op.track is not None
+        return Link.track(**op.track)
+    link: Any = session.library.repository.get(UUID(op.link_id))
+    assert isinstance(link, Link)
+    if link.version != op.version:
+        raise DomainError(
+            f"link {display(op.link)} changed in the store since the plan "
+            f"(version {link.version}, expected {op.version})"
+        )
+    return link
+
+
+def record(link: Link, op: Op, recovered_by: str | None = None) -> None:
+    kwargs = dict(op.kwargs)
+    if recovered_by is not None:
+        kwargs["recovered_by"] = recovered_by
+    getattr(link, op.method)(**kwargs)
+
+
+class Journal:
+    """The write-ahead journal of one run's link actions."""
+
+    def __init__(self, home: Path, run_id: str) -> None:
+        self.dir = home / JOURNAL_DIR
+        self.path = self.dir / f"links-{run_id}.jsonl"
+
+    def append(self, ops: Sequence[Op]) -> None:
+        if not ops:
+            return
+        new = not self.path.exists()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="ascii") as f:
+            for op in ops:
+                f.write(op.to_json() + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        if new:
+            _fsync_dir(self.dir)
+
+    def close(self) -> None:
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def pending_journals(home: Path) -> list[Path]:
+    d = home / JOURNAL_DIR
+    return sorted(d.glob("links-*.jsonl")) if d.is_dir() else []
+
+
+def _read_journal(path: Path) -> Iterator[Op]:
+    with open(path, encoding="ascii") as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                yield Op.from_json(line)
+            except (ValueError, TypeError):  # a line cut by the kill: its op never started
+                continue
+
+
+def recover(session: Session, run_id: str) -> Recovery:
+    """Settle what interrupted runs left in their journals (see the module docstring)."""
+    result = Recovery()
+    for path in pending_journals(session.home):
+        result.journals += 1
+        pending: dict[str, Link] = {}
+        for op in _read_journal(path):
+            _clear_tmp(op)
+            current = _current(session, op, pending)
+            version = current.version if current is not None else None
+            if version != op.version:
+                if current is None or not _reflects(current, op):
+                    result.conflicts.append(
+                        (op, "the store changed since the interrupted run: left alone")
+                    )
+                continue  # else its event is in the store: recorded before the kill
+            try:
+                now = [observe(p) for p in op.paths]
+            except OSError as exc:
+                result.conflicts.append((op, f"cannot look at it: {exc.strerror}"))
+                continue
+            if now == op.before:
+                result.not_done += 1
+                continue
+            if now != op.after:
+                if op.kind == "move" and now == [op.before[0], op.before[0]]:
+                    done = _finish_move(op)
+                    if not done.ok:
+                        result.conflicts.append((op, done.reason))
+                        continue
+                else:
+                    result.conflicts.append((op, "changed since the interrupted run: left alone"))
+                    continue
+            try:
+                link = pending.get(op.link_id) or load_link(session, op)
+                record(link, op, recovered_by=run_id)
+            except DomainError as exc:
+                result.conflicts.append((op, str(exc)))
+                continue
+            pending[op.link_id] = link
+            result.recorded.append(op)
+        if pending:
+            session.library.save_in_batches(list(pending.values()))
+        path.unlink()
+    return result
+
+
+def _current(session: Session, op: Op, pending: dict[str, Link]) -> Link | None:
+    if op.link_id in pending:
+        return pending[op.link_id]
+    try:
+        link: Any = session.library.repository.get(UUID(op.link_id))
+    except AggregateNotFoundError:
+        return None
+    return link if isinstance(link, Link) else None
+
+
+def _reflects(link: Link, op: Op) -> bool:
+    """True when the aggregate's state is what recording ``op`` leaves."""
+    k = op.kwargs
+    if op.method == "quarantine":
+        return link.state == QUARANTINED and link.trash_path == k["trash_path"]
+    if op.method == "remove":
+        return link.state == REMOVED and link.trash_path == k["trash_path"]
+    return link.target == k.get("new_target", k.get("target"))
+
+
+# -- running a list of ops --------------------------------------------------------------
+
+
+def execute(
+    session: Session,
+    roots: Roots,
+    journal: Journal,
+    ops: Sequence[Op],
+    on_outcome: Callable[[Outcome], None] | None = None,
+    batch: int | None = None,
+) -> list[Outcome]:
+    """Journal, apply and record ``ops`` in batches (see the module docstring)."""
+    guard = Guard(roots)
+    outcomes: list[Outcome] = []
+    size = batch or int(os.environ.get("VIDEOTHEQUE_LINK_BATCH", BATCH))
+    for chunk in _batches(ops, size):
+        prepared: list[tuple[Op, Link]] = []
+        for op in chunk:
+            try:
+                link = load_link(session, op)
+                record(link, op)  # validates; saved only if the disk action succeeds
+            except DomainError as exc:
+                out = Outcome(op, False, str(exc))
+                outcomes.append(out)
+                if on_outcome:
+                    on_outcome(out)
+                continue
+            prepared.append((op, link))
+        journal.append([op for op, _ in prepared])
+        _checkpoint("journal")
+        done: list[Link] = []
+        for op, link in prepared:
+            out = apply(op, guard)
+            _checkpoint("applied")
+            if out.ok and out.already:
+                out = Outcome(op, False, "already so on disk (not done by this run)", True)
+            elif out.ok:
+                done.append(link)
+            outcomes.append(out)
+            if on_outcome:
+                on_outcome(out)
+        if done:
+            session.library.save_in_batches(done)
+            _checkpoint("saved")
+    return outcomes
+
+
+def _batches(ops: Sequence[Op], size: int) -> Iterator[list[Op]]:
+    """Runs of at most ``size`` ops, never two ops on the same link in one run."""
+    current: list[Op] = []
+    ids: set[str] = set()
+    for op in ops:
+        if len(current) >= size or op.link_id in ids:
+            yield current
+            current, ids = [], set()
+        current.append(op)
+        ids.add(op.link_id)
+    if current:
+        yield current
+
+
+def tmp_name(path: str, link_id: str) -> str:
+    """The temporary name a retarget uses next to the link (short, deterministic)."""
+    return posixpath.join(posixpath.dirname(path), f".vtq-{link_id[:12]}.tmp")

@@ -1,0 +1,240 @@
+"""Finding the symlinks of the video tree, and which of them are broken.
+
+The walk is ``os.scandir`` from the video root, never following a symlink (so it cannot
+leave the root or loop through folders). ``DirEntry`` already knows from the folder listing
+whether an entry is a link or a folder, so the only system calls per link are one
+``readlink`` and one ``stat`` through it; regular files cost nothing. That keeps detection
+close to ``find VIDEO -xtype l``.
+
+A link is a finding when its target is missing, when resolving it loops, or when it
+resolves outside the storage root (whether or not something exists there).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from domain.link_plan import LOOP, MISSING, OUTSIDE, UNREADABLE
+from domain.paths import relative_to
+
+
+@dataclass(frozen=True, slots=True)
+class LinkEntry:
+    """One symlink under the video root.
+
+    ``link`` is relative to the video root; ``target`` is the link's text as stored;
+    ``resolved`` is that text made absolute and normalised (lexically: the parent of
+    the link's folder for ``..``); ``target_path`` is ``resolved`` relative to the storage
+    root, or None when it lies outside; ``problem`` is None for a working link into storage.
+    """
+
+    link: str
+    target: str
+    resolved: str
+    target_path: str | None
+    problem: str | None
+
+    @property
+    def broken(self) -> bool:
+        return self.problem is not None
+
+    @property
+    def absolute(self) -> bool:
+        return self.target.startswith("/")
+
+
+@dataclass
+class LinkScan:
+    root: str  # the video root (absolute)
+    links: list[LinkEntry] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (rel path, reason)
+    entries: int = 0
+
+    @property
+    def broken(self) -> list[LinkEntry]:
+        return [e for e in self.links if e.problem is not None]
+
+
+@dataclass(frozen=True)
+class Roots:
+    """The library's roots, absolute, plus their symlink-free forms (links are written
+    and resolved against the real folders: a relative link climbs the physical tree)."""
+
+    storage: str
+    video: str
+    trash: str
+    real_storage: str
+    real_video: str
+
+    @classmethod
+    def of(cls, storage: str, video: str, trash: str) -> Roots:
+        return cls(
+            storage=posixpath.normpath(storage),
+            video=posixpath.normpath(video),
+            trash=posixpath.normpath(trash),
+            real_storage=os.path.realpath(storage),
+            real_video=os.path.realpath(video),
+        )
+
+    def storage_relative(self, absolute: str) -> str | None:
+        """``absolute`` (normalised) relative to the storage root, via either of its
+        spellings (as configured, or with symlinks resolved)."""
+        rel = relative_to(absolute, self.real_storage)
+        if rel is None and self.storage != self.real_storage:
+            rel = relative_to(absolute, self.storage)
+        return rel or None
+
+
+def resolve_text(text: str, link_dir_abs: str) -> str:
+    """The absolute, normalised path a link's text names, seen from its folder."""
+    if text.startswith("/"):
+        return posixpath.normpath(text)
+    return posixpath.normpath(posixpath.join(link_dir_abs, text))
+
+
+def inspect_link(roots: Roots, rel: str) -> LinkEntry | None:
+    """Look at one path relative to the video root: None when it is not a symlink."""
+    path = posixpath.join(roots.video, rel)
+    try:
+        text = os.readlink(path)
+    except OSError:
+        return None
+    return _entry(roots, rel, path, text, _real_dir(roots, rel))
+
+
+def _real_dir(roots: Roots, rel: str) -> str:
+    parent = posixpath.dirname(rel)
+    return posixpath.join(roots.real_video, parent) if parent else roots.real_video
+
+
+def _entry(roots: Roots, rel: str, path: str, text: str, real_dir: str) -> LinkEntry:
+    resolved = resolve_text(text, real_dir)
+    target_path = roots.storage_relative(resolved)
+    problem: str | None = None
+    try:
+        os.stat(path)
+    except OSError as exc:
+        problem = _problem(exc)
+    if problem is None and target_path is None:
+        problem = OUTSIDE
+    return LinkEntry(rel, text, resolved, target_path, problem)
+
+
+def scan_links(roots: Roots, start: str | None = None, broken_only: bool = False) -> LinkScan:
+    """Every symlink under ``start`` (a folder inside the video root; default: the root).
+
+    ``broken_only`` keeps only the findings (working links into storage are still
+    looked at: a ``stat`` is how a broken one is told apart). Folders are opened once
+    and links read relative to them (``dir_fd``), so the kernel resolves one name per
+    call; what a link's folder part resolves to is cached per folder.
+    """
+    root = roots.video
+    base = posixpath.normpath(start) if start else root
+    first = relative_to(base, root)
+    if first is None:
+        raise ValueError(f"{base} is not inside the video root {root}")
+    scan = LinkScan(root=root)
+    stack: list[str] = [first]
+    real_video = roots.real_video
+    resolve = _DirResolver(roots)
+    readlink = os.readlink
+    stat = os.stat
+    flags = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+    while stack:
+        rel_dir = stack.pop()
+        abs_dir = posixpath.join(root, rel_dir) if rel_dir else root
+        real_dir = posixpath.join(real_video, rel_dir) if rel_dir else real_video
+        prefix = rel_dir + "/" if rel_dir else ""
+        try:
+            fd = os.open(abs_dir, flags)
+        except OSError as exc:
+            scan.errors.append((rel_dir or ".", exc.strerror or type(exc).__name__))
+            continue
+        try:
+            with os.scandir(fd) as it:
+                for entry in _entries(it, scan, rel_dir):
+                    scan.entries += 1
+                    name = entry.name
+                    try:
+                        if entry.is_symlink():
+                            text = readlink(name, dir_fd=fd)
+                            head, _, tail = text.rpartition("/")
+                            if tail in ("", ".", ".."):
+                                resolved = resolve_text(text, real_dir)
+                                target_path = roots.storage_relative(resolved)
+                            else:
+                                rdir, sdir = resolve(real_dir, head, text.startswith("/"))
+                                resolved = rdir + "/" + tail if rdir != "/" else "/" + tail
+                                if sdir is None:
+                                    target_path = None
+                                else:
+                                    target_path = sdir + "/" + tail if sdir else tail
+                            problem: str | None = None
+                            try:
+                                stat(name, dir_fd=fd)
+                            except OSError as exc:
+                                problem = _problem(exc)
+                            if problem is None and target_path is None:
+                                problem = OUTSIDE
+                            if problem is not None or not broken_only:
+                                scan.links.append(
+                                    LinkEntry(prefix + name, text, resolved, target_path, problem)
+                                )
+                        elif entry.is_dir(follow_symlinks=False):
+                            stack.append(prefix + name)
+                    except OSError as exc:  # vanished mid-walk, permission, ...
+                        scan.errors.append((prefix + name, exc.strerror or type(exc).__name__))
+        finally:
+            os.close(fd)
+    scan.links.sort(key=lambda e: e.link)
+    return scan
+
+
+def _problem(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return LOOP
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return MISSING
+    return UNREADABLE
+
+
+class _DirResolver:
+    """What a link's folder part names (absolute) and that relative to storage, cached:
+    the links of one folder nearly always share it."""
+
+    def __init__(self, roots: Roots) -> None:
+        self.roots = roots
+        self.cache: dict[tuple[str, str], tuple[str, str | None]] = {}
+
+    def __call__(self, real_dir: str, head: str, absolute: bool) -> tuple[str, str | None]:
+        key = ("" if absolute else real_dir, head)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        if absolute:
+            rdir = posixpath.normpath(head or "/")
+        else:
+            rdir = posixpath.normpath(posixpath.join(real_dir, head)) if head else real_dir
+        rel = relative_to(rdir, self.roots.real_storage)
+        if rel is None and self.roots.storage != self.roots.real_storage:
+            rel = relative_to(rdir, self.roots.storage)
+        self.cache[key] = (rdir, rel)
+        return rdir, rel
+
+
+def _entries(
+    it: Iterator[os.DirEntry[str]], scan: LinkScan, rel_dir: str
+) -> Iterator[os.DirEntry[str]]:
+    while True:
+        try:
+            entry = next(it)
+        except StopIteration:
+            return
+        except OSError as exc:
+            scan.errors.append((rel_dir or ".", exc.strerror or type(exc).__name__))
+            return
+        yield entry

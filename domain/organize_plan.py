@@ -1,0 +1,199 @@
+"""Where ``organize`` puts each file's link: naming templates and safe file names.
+
+Pure logic. A template is a ``str.format`` pattern over these fields, with ``/`` between
+folders: ``title``, ``show`` (the same title, for episodes), ``year``, ``season``,
+``episode`` (numbers), ``episodes`` (``E02``, or ``E01-E02`` for a double episode) and
+``ext`` (with its dot). A missing year renders as nothing and the ``()`` or ``[]`` around
+it disappears. Titles are made safe for file names (no ``/``, ``:`` and the characters
+Windows and media servers trip on); a name longer than 255 bytes is shortened.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_TEMPLATES: dict[str, str] = {
+    "movie": "Films/{title} ({year})/{title} ({year}){ext}",
+    "episode": "Series/{show} ({year})/Season {season:02d}/{show} - S{season:02d}{episodes}{ext}",
+}
+MAX_NAME_BYTES = 255
+
+_EMPTY_BRACKETS = re.compile(r"\s*(\(\s*\)|\[\s*\])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SPACES = re.compile(r"\s+")
+_UNSAFE = str.maketrans(
+    {"/": "-", "\\": "-", ":": " -", "*": "", "?": "", '"': "'", "<": "", ">": "", "|": "-"}
+)
+
+
+class TemplateError(ValueError):
+    """A template that cannot render a safe relative path."""
+
+
+@dataclass(frozen=True)
+class Placeable:
+    """A present catalogued file, with its best known name."""
+
+    file_id: str
+    path: str  # relative to the storage root
+    kind: str | None
+    title: str | None
+    year: int | None = None
+    season: int | None = None
+    episode: int | None = None
+    episodes: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Placement:
+    file_id: str
+    path: str  # the file, relative to the storage root
+    link: str  # its link, relative to the video root
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    file_id: str
+    path: str
+    reason: str
+
+
+class _Blank:
+    """A missing value: renders as nothing whatever the format spec."""
+
+    def __format__(self, spec: str) -> str:
+        return ""
+
+
+def safe_value(text: str) -> str:
+    """A title as a piece of a file name."""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub("", text).translate(_UNSAFE)
+    return _SPACES.sub(" ", text).strip()
+
+
+def safe_component(name: str, keep_suffix: str = "") -> str:
+    """One path component: no leading dot or space, no trailing dot or space, at most
+    255 bytes (shortened before ``keep_suffix``, the extension). Empty when nothing is left.
+    """
+    name = _SPACES.sub(" ", name).strip().lstrip(".").strip()
+    if keep_suffix and name.endswith(keep_suffix) and len(name) > len(keep_suffix):
+        stem, suffix = name[: -len(keep_suffix)], keep_suffix
+    else:
+        stem, suffix = name, ""
+    stem = stem.rstrip(". ")
+    while stem and len((stem + suffix).encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+        stem = stem[:-1].rstrip(". ")
+    return stem + suffix if stem else ""
+
+
+def episodes_code(episode: int | None, episodes: Sequence[int]) -> str:
+    numbers = sorted(set(episodes)) or ([episode] if episode is not None else [])
+    if not numbers:
+        return ""
+    if len(numbers) == 1:
+        return f"E{numbers[0]:02d}"
+    return f"E{numbers[0]:02d}-E{numbers[-1]:02d}"
+
+
+def fields(f: Placeable) -> dict[str, Any]:
+    title = safe_value(f.title or "")
+    ext = posixpath.splitext(posixpath.basename(f.path))[1]
+    blank = _Blank()
+    return {
+        "title": title,
+        "show": title,
+        "year": f.year if f.year is not None else blank,
+        "season": f.season if f.season is not None else blank,
+        "episode": f.episode if f.episode is not None else blank,
+        "episodes": episodes_code(f.episode, f.episodes),
+        "ext": ext,
+    }
+
+
+def render(template: str, values: Mapping[str, Any]) -> str:
+    """The link path a template gives for these field values (relative, safe)."""
+    try:
+        text = template.format_map(dict(values))
+    except (KeyError, ValueError, IndexError, AttributeError) as exc:
+        raise TemplateError(f"template {template!r}: {exc!r}") from exc
+    ext = str(values.get("ext") or "")
+    parts = template.split("/")
+    rendered = text.split("/")
+    if len(parts) != len(rendered):
+        raise TemplateError(f"template {template!r}: a value added a folder separator")
+    out = []
+    for i, part in enumerate(rendered):
+        last = i == len(rendered) - 1
+        part = _EMPTY_BRACKETS.sub("", part)
+        part = safe_component(part, ext if last else "")
+        if not part or part in (".", ".."):
+            raise TemplateError(f"template {template!r} renders an empty folder or file name")
+        out.append(part)
+    return "/".join(out)
+
+
+def check_template(kind: str, template: str) -> None:
+    """Refuse a template that does not render a relative path for a sample file."""
+    if template.startswith("/"):
+        raise TemplateError(f"{kind} template {template!r} must be relative to the video root")
+    sample = Placeable("0", "x/sample.mkv", kind, "Sample", 2001, 1, 2, (2,))
+    render(template, fields(sample))
+
+
+def desired_link(f: Placeable, templates: Mapping[str, str]) -> str | Unplaced:
+    """The link path of one file, or why it gets none."""
+    if f.kind not in ("movie", "episode"):
+        return Unplaced(f.file_id, f.path, f"not a film or an episode ({f.kind or 'unknown'})")
+    if not f.title or not safe_value(f.title):
+        return Unplaced(f.file_id, f.path, "no title")
+    if f.kind == "episode" and f.season is None:
+        return Unplaced(f.file_id, f.path, "episode without a season number")
+    if f.kind == "episode" and f.episode is None and not f.episodes:
+        return Unplaced(f.file_id, f.path, "episode without an episode number")
+    try:
+        return render(templates[f.kind], fields(f))
+    except TemplateError as exc:
+        return Unplaced(f.file_id, f.path, str(exc))
+
+
+def place(
+    files: Iterable[Placeable],
+    templates: Mapping[str, str],
+    current: Mapping[str, str] | None = None,
+) -> tuple[list[Placement], list[Unplaced]]:
+    """The link of each file. Files that want the same link (two versions of a film) are
+    told apart with `` - 2``, `` - 3`` before the extension; the file the link already
+    points at (``current``: link -> storage path) keeps the plain name."""
+    current = current or {}
+    groups: dict[str, list[tuple[Placeable, str]]] = {}
+    unplaced: list[Unplaced] = []
+    for f in files:
+        want = desired_link(f, templates)
+        if isinstance(want, Unplaced):
+            unplaced.append(want)
+            continue
+        groups.setdefault(want.casefold(), []).append((f, want))
+    placements: list[Placement] = []
+    taken = {key for key in groups}
+    for members in groups.values():
+        members.sort(key=lambda m: (current.get(m[1]) != m[0].path, m[0].path))
+        placements.append(Placement(members[0][0].file_id, members[0][0].path, members[0][1]))
+        n = 1
+        for f, want in members[1:]:
+            while True:
+                n += 1
+                stem, ext = posixpath.splitext(want)
+                other = safe_component(posixpath.basename(stem) + f" - {n}" + ext, ext)
+                candidate = posixpath.join(posixpath.dirname(want), other)
+                if candidate.casefold() not in taken:
+                    break
+            taken.add(candidate.casefold())
+            placements.append(Placement(f.file_id, f.path, candidate))
+    placements.sort(key=lambda p: p.link)
+    return placements, unplaced
