@@ -11,6 +11,7 @@ import csv
 import functools
 import io
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from commands.errors import EXIT_FINDINGS, VideothequeError
+from domain.paths import display
 
 app = typer.Typer(
     name="videotheque",
@@ -109,7 +111,20 @@ def note(message: str) -> None:
 
 
 def print_json(value: Any) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=_json_default))
+    text = json.dumps(value, ensure_ascii=False, indent=2, default=_json_default)
+    typer.echo(_escape_lone_surrogates(text))
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_lone_surrogates(text: str) -> str:
+    """A non-UTF-8 file name (surrogateescape) cannot be written as UTF-8: inside JSON
+    strings it becomes a ``\\udcXX`` escape, which ``json.loads`` reads back exactly
+    (``os.fsencode`` then gives the original bytes)."""
+    if text.isascii():
+        return text
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _json_default(value: Any) -> Any:
@@ -138,8 +153,8 @@ def _cell(v: Any) -> str:
     if v is None:
         return ""
     if isinstance(v, list | dict):
-        return json.dumps(v, ensure_ascii=False, default=str)
-    return str(v)
+        return display(json.dumps(v, ensure_ascii=False, default=str))
+    return display(str(v))
 
 
 def to_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

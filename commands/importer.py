@@ -9,6 +9,7 @@ Nothing is recorded when the root looks unmounted or too much would vanish at on
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,19 +17,26 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
+from commands.analyzer import ImportAnalysis, start_import_analysis
 from commands.bootstrap import Session
 from commands.errors import MassVanishError, StorageUnreachableError
 from commands.fingerprint import ALGORITHM, fingerprint_many
 from commands.progress import Progress
 from commands.scanner import ScanError, scan_storage
 from domain.errors import DomainError
-from domain.import_plan import Action, Known, Plan, Seen, index_by_path, needs_hash, plan_import
+from domain.import_plan import Action, Plan, Seen, index_by_path, plan_import
 from domain.media_file import MediaFile
 from domain.paths import display
+from projections.base import bulk
 from projections.queries import known_files
 
 MASS_VANISH_RATIO = 0.20
+# Test-only fault injection (tests/e2e/test_kill_import.py); never set it otherwise:
+# the import SIGKILLs itself right after its N-th save to the store (1: the run's start,
+# then one per batch of up to 1,000 files, then the run's end).
+KILL_AFTER_SAVES_ENV = "VIDEOTHEQUE_TEST_KILL_AFTER_SAVES"
 MAX_CONFLICT_RETRIES = 5
+RECORD_BATCH = 1000  # files per atomic save (tests/faults make it small to kill between)
 
 
 class StalePlanError(Exception):
@@ -104,6 +112,7 @@ def check_root(root: str) -> None:
         )
 
 
+@bulk()  # 100,000s of paths, tuples and aggregates: no garbage-collector passes over them
 def import_storage(
     session: Session,
     storage: Path | None = None,
@@ -129,12 +138,13 @@ def import_storage(
         raise StorageUnreachableError(f"storage root {display(root)} cannot be listed")
 
     with session.projector.connect() as con:
-        known_rows = known_files(con)
-    known = {fid: Known(fid, k.status, k.paths) for fid, k in known_rows.items()}
+        known = known_files(con)
     by_path = index_by_path(known.values())
 
-    to_hash = [
-        rel for rel, (size, mtime) in scan.files.items() if needs_hash(by_path, rel, size, mtime)
+    to_hash = [  # needs_hash, inlined: 100,000s of files
+        rel
+        for rel, (size, mtime) in scan.files.items()
+        if (k := by_path.get(rel)) is None or k[1] != size or k[2] != mtime
     ]
     unchanged = len(scan.files) - len(to_hash)
     hash_task = progress.task("fingerprint", total=len(to_hash))
@@ -160,7 +170,7 @@ def import_storage(
     protected.update(e.path for e in errors)
     protected.update(p for p in by_path if p not in scan.files and scan.is_under_unreadable(p))
 
-    plan = plan_import(known, scan.files.keys(), hashed, protected, unchanged)
+    plan = plan_import(known, scan.files.keys(), hashed, protected, unchanged, by_path)
     _guard_mass_vanish(plan, allow_mass_vanish)
 
     report = ImportReport(
@@ -174,12 +184,24 @@ def import_storage(
     if dry_run:
         return report
 
+    after_save = _kill_switch()
     run = session.start_run("import", arguments or {"storage": root})
+    after_save()
     report.run_id = run.run_id
+    imported = [a.path for a in plan.actions if a.kind == "import"]
+    media = start_import_analysis(session, root, imported, errors, progress)
     for attempt in range(1, MAX_CONFLICT_RETRIES + 1):
         try:
             report.events += _record(
-                session, plan, hashed, run.run_id, parser, parser_name, progress
+                session,
+                plan,
+                hashed,
+                run.run_id,
+                parser,
+                parser_name,
+                progress,
+                media,
+                after_save=after_save,
             )
             break
         except (IntegrityError, StalePlanError):
@@ -190,13 +212,34 @@ def import_storage(
             report.conflicts += 1
             session.catch_up()
             with session.projector.connect() as con:
-                known = {fid: Known(fid, k.status, k.paths) for fid, k in known_files(con).items()}
+                known = known_files(con)
             plan = plan_import(known, scan.files.keys(), hashed, protected, unchanged)
             report.counts = dict(plan.counts)
     exit_code = 1 if errors else 0
     session.finish_run(report.summary, exit_code)
+    after_save()
+    # The scan and the plan (100,000s of objects) are done with: free them before the
+    # projection catches up, so that the two never add up in memory.
+    del scan, known, by_path, hashed, plan, protected, to_hash
     session.catch_up()
     return report
+
+
+def _kill_switch() -> Callable[[], None]:
+    """Called after each save; kills the process at the save ``KILL_AFTER_SAVES_ENV`` names
+    (test-only: shows that a run killed anywhere is completed by the next one)."""
+    limit = os.environ.get(KILL_AFTER_SAVES_ENV)
+    if not limit:
+        return lambda: None
+    saves = 0
+
+    def after_save() -> None:
+        nonlocal saves
+        saves += 1
+        if saves >= int(limit):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return after_save
 
 
 def _guard_mass_vanish(plan: Plan, allowed: bool) -> None:
@@ -219,6 +262,8 @@ def _record(
     parser: Parser | None,
     parser_name: str | None,
     progress: Progress,
+    media: ImportAnalysis | None = None,
+    after_save: Callable[[], None] = lambda: None,
 ) -> int:
     seen = {s.path: s for s in hashed}
     imports = [a for a in plan.actions if a.kind == "import"]
@@ -231,7 +276,8 @@ def _record(
     repo = session.library.repository
     record_task = progress.task("record", total=len(plan.actions))
     saved_events = 0
-    for i, action in enumerate(plan.actions):
+    actions, together = _linked_first(plan.actions)
+    for i, action in enumerate(actions):
         if action.kind == "import":
             s = seen[action.path]
             aggregates[action.file_id] = MediaFile(
@@ -245,6 +291,8 @@ def _record(
                 run_id=run_id,
                 replaces=action.replaces,
             )
+            if media is not None:  # what MediaInfo read, in the same save
+                media.record(aggregates[action.file_id], action.path, run_id)
         else:
             agg = aggregates.get(action.file_id)
             if agg is None:
@@ -256,14 +304,38 @@ def _record(
                 # The stored file is not what the plan assumed: another machine recorded
                 # it meanwhile. Save nothing of this batch; the caller plans again.
                 raise StalePlanError(str(exc)) from exc
-        if len(aggregates) >= 1000:
-            saved_events += session.library.save_in_batches(list(aggregates.values()))
+        if len(aggregates) >= RECORD_BATCH and i + 1 >= together:
+            saved_events += _save_together(session, list(aggregates.values()))
+            after_save()
             aggregates.clear()
             record_task(i + 1)
     if aggregates:
-        saved_events += session.library.save_in_batches(list(aggregates.values()))
+        saved_events += _save_together(session, list(aggregates.values()))
+        after_save()
     record_task(len(plan.actions))
     return saved_events
+
+
+def _linked_first(actions: list[Action]) -> tuple[list[Action], int]:
+    """The actions with those of files linked by a change in place first (plan order kept
+    within each part), and how many those are: they must be saved in one append.
+
+    Content that changed at a path is recorded on two files: ``replace`` on the one that
+    was there, and the import (or copy) of the new content naming it in ``replaces``. Saved
+    in different batches, a kill between them would leave the old file present at a path
+    that holds other content, or the new one without its link to the old."""
+    linked = {a.file_id for a in actions if a.replaces} | {
+        a.replaces for a in actions if a.replaces
+    }
+    if not linked:
+        return actions, 0
+    first = [a for a in actions if a.file_id in linked]
+    return first + [a for a in actions if a.file_id not in linked], len(first)
+
+
+def _save_together(session: Session, aggregates: list[MediaFile]) -> int:
+    """One atomic append (a batch is at most RECORD_BATCH files, plus a linked group)."""
+    return session.library.save_in_batches(aggregates, batch=max(len(aggregates), 1))
 
 
 def _uuid(value: str) -> Any:

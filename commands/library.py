@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder, Transcoder, Transcoding
 
@@ -81,20 +81,29 @@ class Library(Application[UUID]):
         for aggregate in aggregates:
             pending.append(aggregate)
             if len(pending) >= batch:
-                count += _events(pending)
-                self.save(*pending)
+                count += self._save_aggregates(pending)
                 pending = []
         if pending:
-            count += _events(pending)
-            self.save(*pending)
+            count += self._save_aggregates(pending)
         return count
+
+    def _save_aggregates(self, aggregates: Sequence[Aggregate]) -> int:
+        """``save(*aggregates)``, less its two runtime-Protocol ``isinstance`` checks per
+        object (slow on Python 3.11: a third of an import's recording time). The same
+        steps follow: record atomically, snapshots, notifications (eventsourcing 9.5's
+        ``Application.save``). Returns the number of events saved."""
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for aggregate in aggregates:
+            processing_event.events.extend(aggregate.collect_events())
+            processing_event.aggregates[aggregate.id] = aggregate
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # eventsourcing's deprecated hook, as save() does
+        return len(processing_event.events)
 
     def max_position(self) -> int:
         return int(self.recorder.max_notification_id() or 0)
-
-
-def _events(aggregates: Sequence[Aggregate]) -> int:
-    return sum(len(a.pending_events) for a in aggregates)
 
 
 def store_env(store: str | None, home: Path) -> dict[str, str]:

@@ -48,6 +48,8 @@ def scan_storage(
 ) -> Scan:
     """Walk ``root`` (absolute, a str from os.fsdecode) for files with these extensions."""
     exts = {"." + e.lower().lstrip(".") for e in extensions}
+    files: dict[str, tuple[int, float]] = {}
+    entries = ignored = 0
     cutoff = (now if now is not None else time.time()) - min_age
     scan = Scan(root=root)
     seen_dirs: set[tuple[int, int]] = set()
@@ -67,6 +69,7 @@ def scan_storage(
             scan.unreadable_dirs.append(rel_dir)
             scan.errors.append(ScanError(rel_dir or ".", f"folder unreadable: {_reason(exc)}"))
             continue
+        prefix = rel_dir + "/" if rel_dir else ""
         with it:
             while True:
                 try:
@@ -79,11 +82,12 @@ def scan_storage(
                         ScanError(rel_dir or ".", f"folder listing failed: {_reason(exc)}")
                     )
                     break
-                scan.entries += 1
-                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                entries += 1
+                name = entry.name
+                rel = prefix + name
                 try:
                     if entry.is_symlink():
-                        scan.ignored += 1  # never leave the root through a link
+                        ignored += 1  # never leave the root through a link
                         continue
                     if entry.is_dir(follow_symlinks=False):
                         est = entry.stat(follow_symlinks=False)
@@ -94,9 +98,11 @@ def scan_storage(
                         seen_dirs.add(key)
                         stack.append(rel)
                         continue
-                    ext = os.path.splitext(entry.name)[1].lower()
-                    if ext not in exts:
-                        scan.ignored += 1
+                    # os.path.splitext's extension, without its cost (called 100,000s of times)
+                    lower = name.lower()
+                    dot = lower.rfind(".")
+                    if dot <= 0 or lower[dot:] not in exts or not lower[:dot].strip("."):
+                        ignored += 1
                         continue
                     est = entry.stat(follow_symlinks=False)
                 except FileNotFoundError:
@@ -108,16 +114,20 @@ def scan_storage(
                 if not stat.S_ISREG(est.st_mode):
                     scan.errors.append(ScanError(rel, f"not a regular file ({_kind(est.st_mode)})"))
                     continue
-                if est.st_mtime > cutoff:
+                # Only with a minimum age: a clock-skewed share dates files in the future,
+                # and without --min-age they must not be skipped forever.
+                if min_age > 0 and est.st_mtime > cutoff:
                     scan.recent[rel] = (est.st_size, est.st_mtime)
                     continue
                 if est.st_size == 0:
                     scan.errors.append(ScanError(rel, "empty file (0 bytes)"))
                     continue
-                scan.files[rel] = (est.st_size, est.st_mtime)
+                files[rel] = (est.st_size, est.st_mtime)
                 count += 1
                 if on_file is not None and count % 1000 == 0:
                     on_file(count)
+    scan.files = files
+    scan.entries, scan.ignored = entries, ignored
     if on_file is not None:
         on_file(count)
     return scan

@@ -96,17 +96,20 @@ def plan_import(
     hashed: Iterable[Seen],
     protected: Iterable[str] = (),
     unchanged: int = 0,
+    by_path: Mapping[str, tuple[str, int, float]] | None = None,
 ) -> Plan:
     """Compare the catalog with a scan.
 
     ``seen_paths``: every path the scan found (hashed or not); ``hashed``: those that were
     hashed because they are new or differ in size/mtime; ``protected``: paths that must not
     be taken as gone (unreadable, still downloading, errors), ``unchanged``: the number of
-    files skipped as unchanged without hashing.
+    files skipped as unchanged without hashing; ``by_path``: ``index_by_path(known)`` when
+    the caller has it already.
     """
     plan = Plan()
     plan.counts["unchanged"] = unchanged
-    by_path = index_by_path(known.values())
+    if by_path is None:
+        by_path = index_by_path(known.values())
     seen = set(seen_paths)
     keep = set(protected)
     appear: dict[str, list[Seen]] = {}
@@ -187,8 +190,10 @@ def _plan_file(
             plan.add(Action("replace", fid, path, by_file_id=content_at.get(path)))
         else:
             plan.add(Action("vanish", fid, path, counts_as="vanished"))
-    remaining = len(k.paths) - len(left_gone)
-    if remaining <= 0:
+    # The mass-vanish guard counts files left with no path because paths were not found
+    # (an unmounted share); content changed in place is no sign of that.
+    not_found = [p for p in left_gone if p not in replaced_at]
+    if not_found and len(k.paths) - len(left_gone) <= 0:
         plan.files_vanishing += 1
 
 

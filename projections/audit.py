@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 import duckdb
 
 from domain.paths import display
-from projections.base import insert_columns
+from projections.base import insert_rows, json_text, json_texts
 from projections.events import StoredEvent
 
 # The keys that name the path an event is about, in order of preference.
@@ -29,26 +30,50 @@ class EventsProjection:
     tables: tuple[str, ...] = ("events",)
 
     def apply(self, con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]) -> None:
-        insert_columns(
+        insert_rows(
             con,
             "events",
-            {
-                "position": ("BIGINT", [e.position for e in events]),
-                "timestamp": ("TIMESTAMPTZ", [e.timestamp for e in events]),
-                "run_id": ("VARCHAR", [e.run_id for e in events]),
-                "aggregate": ("VARCHAR", [e.aggregate for e in events]),
-                "type": ("VARCHAR", [e.type for e in events]),
-                "originator_id": ("UUID", [e.originator_id for e in events]),
-                "version": ("INTEGER", [e.version for e in events]),
-                "file_id": (
-                    "UUID",
-                    [e.originator_id if e.aggregate == "MediaFile" else None for e in events],
-                ),
-                "path": ("VARCHAR", [event_path(e) for e in events]),
-                # ensure_ascii keeps non-UTF-8 names exact (as \udcXX escapes) in valid JSON
-                "payload": ("JSON", [json.dumps(e.data, ensure_ascii=True) for e in events]),
-            },
+            _EVENT_COLUMNS,
+            [
+                {
+                    "position": e.position,
+                    "timestamp": e.timestamp,
+                    "run_id": e.run_id,
+                    "aggregate": e.aggregate,
+                    "type": e.type,
+                    "originator_id": e.originator_id,
+                    "version": e.version,
+                    "file_id": e.originator_id if e.aggregate == "MediaFile" else None,
+                    "path": event_path(e),
+                    "payload": e.data,
+                    "exact_payload": None,
+                }
+                for e in events
+            ],
+            fix=_keep_exact_payload,
         )
+
+
+_EVENT_COLUMNS = {
+    "position": "BIGINT",
+    "timestamp": "TIMESTAMPTZ",
+    "run_id": "VARCHAR",
+    "aggregate": "VARCHAR",
+    "type": "VARCHAR",
+    "originator_id": "UUID",
+    "version": "INTEGER",
+    "file_id": "UUID",
+    "path": "VARCHAR",
+    "payload": "JSON",
+    "exact_payload": "VARCHAR",
+}
+
+
+def _keep_exact_payload(row: dict[str, Any]) -> dict[str, Any]:
+    """DuckDB's JSON holds valid UTF-8 only: a non-UTF-8 name is in ``payload`` in its
+    display form, and byte for byte in ``exact_payload`` (\\udcXX escapes)."""
+    text, exact = json_texts(row["payload"])
+    return {**row, "payload": json.loads(text), "exact_payload": exact}
 
 
 class RunsProjection:
@@ -68,7 +93,7 @@ class RunsProjection:
                     [
                         d["run_id"],
                         d["command"],
-                        json.dumps(d.get("arguments") or {}, ensure_ascii=True),
+                        json_text(d.get("arguments") or {}),
                         d.get("app_version"),
                         d.get("host"),
                         d.get("started_at") or e.timestamp,
@@ -81,7 +106,7 @@ class RunsProjection:
                     [
                         d.get("ended_at") or e.timestamp,
                         d.get("exit_code"),
-                        json.dumps(d.get("summary") or {}, ensure_ascii=True),
+                        json_text(d.get("summary") or {}),
                         str(e.originator_id),
                     ],
                 )

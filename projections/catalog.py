@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 
 from domain.paths import display, to_bytes
-from projections.base import insert_columns
+from projections.base import insert_rows
 from projections.events import StoredEvent
 
 FILE_EVENTS = {"Imported", "Moved", "Copied", "Vanished", "Reappeared", "Replaced", "Touched"}
@@ -42,6 +42,15 @@ _FILE_COLUMNS = {
 }
 
 
+_PATH_COLUMNS = {
+    "file_id": "UUID",
+    "path": "VARCHAR",
+    "raw_path": "BLOB",
+    "mtime": "DOUBLE",
+    "since": "TIMESTAMPTZ",
+}
+
+
 class CatalogProjection:
     name = "catalog"
     schema = "core.sql"
@@ -53,43 +62,48 @@ class CatalogProjection:
             return
         ids = sorted({e.originator_id for e in mine})
         files, paths = self._load(con, ids)
+        known = [i for i in ids if i in files]  # rows to replace; the others are new
         for e in mine:
             _apply(files, paths, e)
-        con.execute("DELETE FROM catalog_files WHERE id IN (SELECT unnest($1::UUID[]))", [ids])
-        con.execute("DELETE FROM file_paths WHERE file_id IN (SELECT unnest($1::UUID[]))", [ids])
-        rows = [files[i] for i in ids if i in files]
-        for row in rows:
-            own = paths.get(row["id"], {})
-            row["path_count"] = len(own)
+        if known:
+            con.execute(
+                "DELETE FROM catalog_files WHERE id IN (SELECT unnest($1::UUID[]))", [known]
+            )
+            con.execute(
+                "DELETE FROM file_paths WHERE file_id IN (SELECT unnest($1::UUID[]))", [known]
+            )
+        rows = []
+        for i in ids:
+            row = files.get(i)
+            if row is None:
+                continue
+            own = paths.get(i, {})
+            out = dict(row)  # keys beyond the columns are ignored, missing ones are NULL
+            out["path"] = display(row["path"])
+            out["raw_path"] = to_bytes(row["path"])
+            for c in ("imported_at", "updated_at"):
+                if out[c] is not None and not isinstance(out[c], str):
+                    out[c] = str(out[c])
+            out["path_count"] = len(own)
             if row["path"] in own:
-                row["mtime"] = own[row["path"]][0]
-        insert_columns(
-            con,
-            "catalog_files",
-            {c: (t, [_column_value(r, c) for r in rows]) for c, t in _FILE_COLUMNS.items()},
-        )
-        pid: list[str] = []
-        ppath: list[str] = []
-        praw: list[bytes] = []
-        pmtime: list[float] = []
-        psince: list[str] = []
-        for file_id, own in paths.items():
-            for path, (mtime, since) in own.items():
-                pid.append(file_id)
-                ppath.append(display(path))
-                praw.append(to_bytes(path))
-                pmtime.append(mtime)
-                psince.append(since)
-        insert_columns(
+                out["mtime"] = own[row["path"]][0]
+            rows.append(out)
+        insert_rows(con, "catalog_files", _FILE_COLUMNS, rows)
+        insert_rows(
             con,
             "file_paths",
-            {
-                "file_id": ("UUID", pid),
-                "path": ("VARCHAR", ppath),
-                "raw_path": ("BLOB", praw),
-                "mtime": ("DOUBLE", pmtime),
-                "since": ("TIMESTAMPTZ", psince),
-            },
+            _PATH_COLUMNS,
+            [
+                {
+                    "file_id": file_id,
+                    "path": display(path),
+                    "raw_path": to_bytes(path),
+                    "mtime": mtime,
+                    "since": since,
+                }
+                for file_id, own in paths.items()
+                for path, (mtime, since) in own.items()
+            ],
         )
 
     def _load(
@@ -116,17 +130,6 @@ class CatalogProjection:
             path = bytes(raw).decode("utf-8", "surrogateescape")
             paths.setdefault(str(file_id), {})[path] = (mtime, str(since))
         return files, paths
-
-
-def _column_value(row: dict[str, Any], column: str) -> Any:
-    if column == "raw_path":
-        return to_bytes(row["path"])
-    if column == "path":
-        return display(row["path"])
-    value = row.get(column)
-    if column == "imported_at" or column == "updated_at":
-        return str(value) if value is not None else None
-    return value
 
 
 def _apply(

@@ -20,11 +20,13 @@ from typing import Any
 
 import duckdb
 
-from projections.base import Projection, read_sql
+from projections.base import Projection, bulk, read_sql
 from projections.events import StoredEvent, decode
 from projections.registry import VIEWS, all_projections
 
 BATCH = 10_000
+CATCH_UP_WAL = "256MB"
+_HEADERS = 3 * 4096  # DuckDB's main and two database headers, before the first block
 STATE_TABLE = "projection_state"
 
 
@@ -138,13 +140,14 @@ class Projector:
     def catch_up(self, progress: Callable[[int, int], None] | None = None) -> CatchUp:
         """Apply every event the projection has not seen yet; rebuild first if the file
         is missing, unreadable or of another schema."""
-        reason = self._needs_rebuild()
+        reason, con = self._check()
         if reason is not None and reason != "missing":
             result = self.rebuild(progress)
             result.rebuilt = reason
             return result
         started = time.perf_counter()
-        con = _connect(self.db_path)
+        if con is None:
+            con = _connect(self.db_path)
         try:
             if reason == "missing":
                 con.execute("BEGIN")
@@ -153,30 +156,58 @@ class Projector:
             count, position = self._follow(con, progress)
         finally:
             con.close()
-        return CatchUp(count, position, time.perf_counter() - started, None)
+        # A missing file with events to replay was deleted (or never made on this machine):
+        # say it was rebuilt, as for a broken one.
+        rebuilt = "missing" if reason == "missing" and count else None
+        return CatchUp(count, position, time.perf_counter() - started, rebuilt)
 
-    def _needs_rebuild(self) -> str | None:
+    def _check(self) -> tuple[str | None, duckdb.DuckDBPyConnection | None]:
+        """Why the projection must be rebuilt (None: it is sound), and, when it is sound,
+        the connection that looked (opening one costs tens of milliseconds)."""
         if not self.db_path.exists():
-            return "missing"
+            return "missing", None
         try:
             con = _connect(self.db_path)
         except ProjectionLockedError:
             raise
         except duckdb.Error as exc:
-            return f"unreadable ({_first_line(exc)})"
+            return f"unreadable ({_first_line(exc)})", None
         try:
             state = self._state(con)
+            missing = self._missing_bytes(con)
         except duckdb.Error as exc:
-            return f"unreadable ({_first_line(exc)})"
-        finally:
             con.close()
-        if state is None:
-            return "no tracking state"
-        if state[1] != self.schema_digest:
-            return "written by another version of the schema"
-        if state[0] > self.recorder.max_position():
-            return "ahead of the event store (another store?)"
-        return None
+            return f"unreadable ({_first_line(exc)})", None
+        reason = None
+        if missing:
+            # Its first blocks read fine, but a query would fail on the lost ones.
+            reason = f"truncated ({missing:,} bytes missing)"
+        elif state is None:
+            reason = "no tracking state"
+        elif state[1] != self.schema_digest:
+            reason = "written by another version of the schema"
+        elif state[0] > self.recorder.max_position():
+            reason = "ahead of the event store (another store?)"
+        if reason is not None:
+            con.close()
+            return reason, None
+        return None, con
+
+    def _missing_bytes(self, con: duckdb.DuckDBPyConnection) -> int:
+        """Bytes missing from a cut file (0: whole). A DuckDB file is its 12 KiB of
+        headers then whole blocks; a truncated one ends mid-block, and its first blocks
+        still read fine until a query reaches the lost ones. (The blocks the header lists
+        cannot be compared with the size: after a WAL replay they include blocks not
+        written yet.)"""
+        row = con.execute("SELECT block_size FROM pragma_database_size()").fetchone()
+        if row is None or not row[0]:
+            return 0
+        block = int(row[0])
+        size = self.db_path.stat().st_size
+        if size < _HEADERS:
+            return _HEADERS - size
+        cut = (size - _HEADERS) % block
+        return block - cut if cut else 0
 
     def _follow(
         self, con: duckdb.DuckDBPyConnection, progress: Callable[[int, int], None] | None
@@ -184,29 +215,40 @@ class Projector:
         state = self._state(con)
         position = state[0] if state else 0
         target = self.recorder.max_position()
+        if target <= position:
+            return 0, position
         count = 0
-        while True:
-            events = self.recorder.read(position, BATCH)
-            if not events:
-                break
-            con.execute("BEGIN")
-            try:
-                for p in self.projections:
-                    p.apply(con, events)
+        # A long catch-up checkpoints every 256 MB of WAL and at the end, not every 16 MB
+        # (each checkpoint recompresses what the last one wrote): less work, bounded memory.
+        con.execute(f"SET checkpoint_threshold = '{CATCH_UP_WAL}'")
+        with bulk():
+            while True:
+                events = self.recorder.read(position, BATCH)
+                if not events:
+                    break
+                self._apply(con, events)
                 position = events[-1].position
-                con.execute(
-                    f"UPDATE {STATE_TABLE} SET position = ?, updated_at = now() "
-                    "WHERE name = 'main'",
-                    [position],
-                )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            count += len(events)
-            if progress is not None:
-                progress(position, max(target, position))
+                count += len(events)
+                if progress is not None:
+                    progress(position, max(target, position))
+        if count > BATCH:
+            con.execute("CHECKPOINT")
         return count, position
+
+    def _apply(self, con: duckdb.DuckDBPyConnection, events: list[StoredEvent]) -> None:
+        """One batch: every projection's rows and the new position, in one transaction."""
+        con.execute("BEGIN")
+        try:
+            for p in self.projections:
+                p.apply(con, events)
+            con.execute(
+                f"UPDATE {STATE_TABLE} SET position = ?, updated_at = now() WHERE name = 'main'",
+                [events[-1].position],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
 
     # -- rebuilding -----------------------------------------------------------------
 

@@ -54,5 +54,6 @@ CREATE TABLE IF NOT EXISTS events (
     version        INTEGER,
     file_id        UUID,
     path           VARCHAR,
-    payload        JSON
+    payload        JSON,            -- the event's data (non-UTF-8 names in display form)
+    exact_payload  VARCHAR          -- the exact JSON when it differs (\udcXX escapes)
 );

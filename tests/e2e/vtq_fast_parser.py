@@ -1,0 +1,34 @@
+"""``python tests/e2e/vtq_fast_parser.py ARGS``: the real ``videotheque`` CLI, with a trivial
+name parser instead of guessit.
+
+For tests that run the CLI in a subprocess on thousands of files (the kill tests): name
+parsing is not what they test, and guessit would take half a minute on 2,000 names.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import commands.importer
+
+
+def parse_trivially(paths: list[str]) -> list[dict[str, Any]]:
+    return [
+        {"kind": "movie", "title": os.path.splitext(os.path.basename(p))[0], "year": None}
+        for p in paths
+    ]
+
+
+commands.importer.default_parser = lambda: parse_trivially
+commands.importer.parser_label = lambda: "trivial 0"
+
+if __name__ == "__main__":
+    from commands.cli import main
+
+    sys.argv[0] = "videotheque"
+    main()
