@@ -52,6 +52,29 @@ class Run(Aggregate):
             raise DomainError(f"run {self.id} has already finished")
         self._finished(summary=summary, exit_code=exit_code, ended_at=ended_at, run_id=self.run_id)
 
+    def record_findings(self, category: str, items: list[dict[str, Any]]) -> None:
+        """What this run found (``check``: ghosts, orphans, broken links, ...), recorded
+        so the read side can list and chart it; a long list comes in several calls."""
+        if self.ended_at is not None:
+            raise DomainError(f"run {self.id} has already finished")
+        self._findings_recorded(category=category, items=list(items), run_id=self.run_id)
+
+    @event("FindingsRecorded")
+    def _findings_recorded(self, category: str, items: list[dict[str, Any]], run_id: str) -> None:
+        pass  # the findings are for the read side; the run's own state does not change
+
+    def record_verifications(self, items: list[dict[str, Any]]) -> None:
+        """Paths whose content this run read again and found unchanged (``check
+        --verify-hash``): ``{"file_id", "path", "full"}`` each, in bulk; a mismatch is an
+        event of its file (``MediaFile.HashVerified``, ``ok`` false)."""
+        if self.ended_at is not None:
+            raise DomainError(f"run {self.id} has already finished")
+        self._hashes_verified(items=list(items), run_id=self.run_id)
+
+    @event("HashesVerified")
+    def _hashes_verified(self, items: list[dict[str, Any]], run_id: str) -> None:
+        pass  # for the read side: when each path was last verified
+
     @event("Finished")
     def _finished(
         self, summary: dict[str, Any], exit_code: int, ended_at: str, run_id: str
