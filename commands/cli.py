@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -112,11 +113,16 @@ def import_cmd(
 
 @command("status")
 def status_cmd(json_out: JsonOpt = False, home: HomeOpt = None, store: StoreOpt = None) -> None:
-    """Counts by kind and status, and the store and projection positions."""
+    """Counts by kind and status, the media quality picture, the store and projection
+    positions."""
+    from commands.analyzer import media_lines, media_settings
+    from projections.media import media_summary
+
     with open_session(home, store) as session:
         store_position = session.library.max_position()
         with session.projector.connect() as con:
             data = queries.status_counts(con)
+            data["media"] = media_summary(con, media_settings(session.config).languages)
         print_notices(session)
     data["store_position"] = store_position
     data["home"] = str(session.home)
@@ -137,6 +143,8 @@ def status_cmd(json_out: JsonOpt = False, home: HomeOpt = None, store: StoreOpt 
     if data["last_run"]:
         lr = data["last_run"]
         typer.echo(f"last run: {lr['command']} {lr['run_id']} ({lr['status']}, {lr['started_at']})")
+    for line in media_lines(data["media"]):
+        typer.echo(line)
 
 
 @command("catalog")
@@ -145,14 +153,27 @@ def catalog_cmd(
         str | None, typer.Option(help="movie, episode or extra.", show_default=False)
     ] = None,
     json_out: JsonOpt = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The catalog as it was then, replayed from the event store "
+            "(YYYY-MM-DD is the end of that day; also YYYY-MM-DDTHH:MM, yesterday, 7d).",
+            show_default=False,
+        ),
+    ] = None,
     home: HomeOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """The current catalog."""
+    """The current catalog (or, with --as-of, the catalog as it was then)."""
+    from commands.moments import parse_moment
+    from commands.reporter import connect_as_of
+
     if kind is not None and kind not in ("movie", "episode", "extra"):
         fail(f"--kind must be movie, episode or extra, not {kind!r}", EXIT_USAGE)
+    moment = parse_moment(as_of, end_of_day=True, option="--as-of") if as_of else None
     with open_session(home, store) as session:
-        with session.projector.connect() as con:
+        with connect_as_of(session, moment) as con:
             rows = queries.catalog(con, kind=kind)
         print_notices(session)
     if json_out:
@@ -209,6 +230,11 @@ def _details(data: dict[str, object]) -> str:
     for k, v in data.items():
         if k in skip or v in (None, "", [], {}):
             continue
+        if k == "candidates" and isinstance(v, list):  # enrichment: every one, with its score
+            from reports.render import candidates_text
+
+            parts.append(f"candidates: {candidates_text(v)}")
+            continue
         text = json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else str(v)
         parts.append(f"{k}={text[:80]}")
     return " ".join(parts)
@@ -220,11 +246,8 @@ def _relative_to_roots(arg: str, config: object) -> str:
     if p is None:
         return arg
     for root in (getattr(config, "storage", None), getattr(config, "video", None)):
-        if root is not None:
-            try:
-                return os.path.relpath(p, os.fspath(root)) if Path(p).is_relative_to(root) else arg
-            except ValueError:
-                continue
+        if root is not None and Path(p).is_relative_to(root):  # storage, then video (links)
+            return os.path.relpath(p, os.fspath(root))
     return arg
 
 
@@ -319,6 +342,18 @@ def demo_cmd(
     code = run_demo(directory, home, echo=typer.echo)
     if code != EXIT_OK:
         raise typer.Exit(code)
+
+
+# The other commands live in one module each and register themselves on ``app``.
+COMMAND_MODULES = (
+    "cli_analyze",  # analyze
+    "cli_check",  # check
+    "cli_enrich",  # enrich, pending, validate
+    "cli_links",  # repair-links, organize, undo
+    "cli_report",  # report, diff
+)
+for _module in COMMAND_MODULES:
+    importlib.import_module(f"commands.{_module}")
 
 
 def main() -> None:

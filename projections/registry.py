@@ -9,6 +9,10 @@ from __future__ import annotations
 from projections.audit import EventsProjection, RunsProjection
 from projections.base import Projection
 from projections.catalog import CatalogProjection
+from projections.enrichment import EnrichmentProjection
+from projections.integrity import IntegrityProjection
+from projections.links import LinksProjection
+from projections.media import MediaProjection
 
 
 def all_projections() -> list[Projection]:
@@ -16,8 +20,12 @@ def all_projections() -> list[Projection]:
         EventsProjection(),
         RunsProjection(),
         CatalogProjection(),
+        MediaProjection(),
+        EnrichmentProjection(),
+        IntegrityProjection(),
+        LinksProjection(),
     ]
 
 
 # Views are created after every projection's tables exist (they join them).
-VIEWS = ["views.sql"]
+VIEWS = ["views.sql", "integrity_views.sql"]

@@ -1,0 +1,86 @@
+"""``videotheque analyze``: read the files' technical facts with MediaInfo and record them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from commands.bootstrap import open_session, print_notices
+from commands.cli_base import (
+    DryRunOpt,
+    HomeOpt,
+    JsonOpt,
+    StoreOpt,
+    command,
+    fail,
+    print_json,
+    print_table,
+)
+from commands.errors import EXIT_FINDINGS, EXIT_USAGE
+from domain.paths import display
+
+
+@command("analyze")
+def analyze_cmd(
+    all_files: Annotated[
+        bool, typer.Option("--all", help="Analyse every present file again.")
+    ] = False,
+    missing: Annotated[
+        bool,
+        typer.Option("--missing", help="Analyse the files never analysed [the default]."),
+    ] = False,
+    dry_run: DryRunOpt = False,
+    json_out: JsonOpt = False,
+    workers: Annotated[
+        int | None, typer.Option(help="Files read at once [default: 2 per core].", min=1)
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(help="Seconds before a file is reported as stalled [default: 60].", min=0.1),
+    ] = None,
+    home: HomeOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Read the files' technical facts with MediaInfo and record them (Analyzed events)."""
+    from commands.analyzer import analyze_library
+    from commands.progress import progress
+
+    if all_files and missing:
+        fail("--all and --missing exclude each other", EXIT_USAGE)
+    with open_session(home, store) as session, progress() as bar:
+        report = analyze_library(
+            session,
+            everything=all_files,
+            dry_run=dry_run,
+            workers=workers,
+            timeout=timeout,
+            progress=bar,
+            arguments={"all": all_files, "dry_run": dry_run},
+        )
+        print_notices(session)
+    if json_out:
+        print_json(report.as_json())
+    else:
+        mode = "every present file" if all_files else "files never analysed"
+        if dry_run:
+            typer.echo(f"dry run: would analyse {report.targets} files ({mode})")
+        else:
+            counts = ", ".join(f"{n} {k}" for k, n in sorted(report.by_status.items()))
+            typer.echo(
+                f"analysed {sum(report.by_status.values())} of {report.targets} {mode}"
+                + (f" ({counts})" if counts else "")
+                + f", {len(report.errors)} errors"
+            )
+            if report.run_id:
+                typer.echo(f"run {report.run_id} (MediaInfo {report.mediainfo_version})")
+        if report.unreadable_media:
+            print_table(
+                ["path", "reason"],
+                [(u["path"], u["reason"]) for u in report.unreadable_media],
+                title="unreadable media",
+            )
+        for e in report.errors:
+            typer.echo(f"  error: {display(e.path)}: {e.reason}", err=True)
+    if report.errors or report.unreadable_media:
+        raise typer.Exit(EXIT_FINDINGS)
