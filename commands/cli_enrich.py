@@ -133,6 +133,8 @@ def enrich_cmd(
     for o in report.outcomes:
         if o.outcome == "failed":
             typer.echo(f"  failed: {display(o.path)}: {o.reason}", err=True)
+        elif o.outcome == "enriched" and o.reason:
+            typer.echo(f"  short: {display(o.path)}: {o.reason}", err=True)
     if report.failed:
         raise typer.Exit(EXIT_FINDINGS)
 

@@ -7,6 +7,11 @@ episodes of one show share one resolution) with bounded concurrency -> record th
 outcome on the file's aggregate and save it at once: a kill loses at most the requests in
 flight -> finish the run -> catch the projection up.
 
+The file's duration (MediaInfo, recorded at import) is evidence for films: a candidate
+whose runtime is more than 10% off loses score, and a file much shorter than the title
+it is matched to (a sample, an interrupted download) is flagged: a note on the recorded
+match and a warning on stderr.
+
 A provider refusing the credentials (401) stops the run: what was saved is kept, nothing
 in flight is recorded as failed.
 """
@@ -34,8 +39,10 @@ from commands.providers.base import MOVIE, SERIES, ProviderAuthError, ProviderEr
 from commands.providers.http import ProviderHttp, RetryPolicy
 from commands.resolver import Resolution, Resolver
 from domain.enrichment import ENRICHED, FAILED, PENDING, REJECTED, VALIDATED, candidate_key
+from domain.media_facts import looks_partial
 from domain.paths import display
 from domain.titles import Decision, ExternalIds, Rule, decide, extract_ids, normalize_title
+from projections.media import durations
 from projections.queries_enrich import EnrichTarget, enrich_targets
 
 PROVIDER_CHOICES = ("auto", "tmdb", "tvdb", "nfo")
@@ -165,7 +172,8 @@ def enrich(
     report = EnrichReport(dry_run=options.dry_run)
     with session.projector.connect() as con:
         targets = enrich_targets(con)
-    todo, report.skipped = select_targets(targets, options.retry_pending, options.limit)
+        todo, report.skipped = select_targets(targets, options.retry_pending, options.limit)
+        seconds = durations(con, [t.file_id for t in todo]) if todo else {}
     storage = session.config.storage
     assert storage is not None
     run_id = ""
@@ -173,11 +181,11 @@ def enrich(
         run = session.start_run("enrich", arguments or {"provider": options.provider})
         run_id = run.run_id
         report.run_id = run_id
-    record = _Recorder(session, run_id, options.dry_run, report, options.rule)
+    record = _Recorder(session, run_id, options.dry_run, report, options.rule, seconds)
     try:
         try:
             asyncio.run(_enrich_all(todo, Path(storage), session.home, options, env, transport,
-                                    record, report, progress))  # fmt: skip
+                                    record, report, progress, seconds))  # fmt: skip
         finally:
             record.close()  # what arrived before a stop is saved
     except ProviderAuthError as exc:
@@ -203,9 +211,16 @@ class _Recorder:
     BATCH = 500
 
     def __init__(
-        self, session: Session, run_id: str, dry_run: bool, report: EnrichReport, rule: Rule
+        self,
+        session: Session,
+        run_id: str,
+        dry_run: bool,
+        report: EnrichReport,
+        rule: Rule,
+        durations: Mapping[str, float] | None = None,
     ) -> None:
         self.rule = rule
+        self.durations = durations or {}
         self.session = session
         self.run_id = run_id
         self.dry_run = dry_run
@@ -281,6 +296,9 @@ class _Recorder:
         if resolution.decision is Decision.ACCEPT and best is not None:
             c = best.candidate
             self.report.enriched += 1
+            short = _partial(self.durations.get(target.file_id), c.runtime)
+            if short:
+                query["notes"].append(short)
             self.report.outcomes.append(
                 Outcome(
                     target.file_id,
@@ -291,6 +309,7 @@ class _Recorder:
                     c.title,
                     c.year,
                     best.score,
+                    short,
                 )
             )
             file.enrich(_candidate(c, best.score), query, candidates, self.run_id)
@@ -309,6 +328,16 @@ class _Recorder:
         self.report.outcomes.append(result)
         file.queue_match(ambiguous, query, candidates, self.run_id)
         return file
+
+
+def _partial(duration_s: float | None, runtime_min: int | None) -> str | None:
+    """The flag of a file much shorter than its match, or None."""
+    if duration_s is None or runtime_min is None or not looks_partial(duration_s, runtime_min):
+        return None
+    return (
+        f"the file lasts {duration_s / 60:.0f} min, its match {runtime_min} min: "
+        "a sample or an interrupted download?"
+    )
 
 
 def _candidate(c: Any, score: float) -> dict[str, Any]:
@@ -332,6 +361,7 @@ async def _enrich_all(
     record: _Recorder,
     report: EnrichReport,
     progress: Progress,
+    seconds: Mapping[str, float],
 ) -> None:
     http: dict[str, ProviderHttp] = {}
     want_tmdb = options.provider in ("auto", "tmdb")
@@ -359,7 +389,8 @@ async def _enrich_all(
             rule=options.rule,
         )  # fmt: skip
         use_nfo = options.provider in ("auto", "nfo")
-        await _work(todo, storage, resolver, use_nfo, options, record, report, http, progress)
+        await _work(todo, storage, resolver, use_nfo, options, record, report, http, progress,
+                    seconds)  # fmt: skip
     finally:
         for h in http.values():
             await h.aclose()
@@ -377,6 +408,7 @@ async def _work(
     report: EnrichReport,
     http: dict[str, ProviderHttp],
     progress: Progress,
+    seconds: Mapping[str, float],
 ) -> None:
     queue: asyncio.Queue[EnrichTarget] = asyncio.Queue()
     for t in todo:
@@ -407,7 +439,10 @@ async def _work(
         if not resolver.online and sidecar is None and reason is None:
             report.skipped += 1  # offline, and nothing beside the file to read
             return
-        query = Query(title=target.title or "", year=target.year, kind=kind)
+        # The duration is evidence for a film only (providers give no episode runtime).
+        duration = seconds.get(target.file_id) if kind == MOVIE else None
+        query = Query(title=target.title or "", year=target.year, kind=kind,
+                      duration=duration / 60.0 if duration else None)  # fmt: skip
         key = _key(query, ids, sidecar)
         task = shared.get(key)
         if task is None:
@@ -456,9 +491,10 @@ def _short(path: str, width: int = 50) -> str:
 
 
 def _key(query: Query, ids: ExternalIds, sidecar: nfo.NfoInfo | None) -> tuple[Any, ...]:
-    """Episodes of one show (same title, year, ids, sidecar) share one resolution."""
+    """Episodes of one show (same title, year, ids, sidecar) share one resolution; films
+    of one title but another duration do not (the runtime may tell them apart)."""
     return (query.kind, normalize_title(query.title), query.year, ids,
-            sidecar.path if sidecar else None)  # fmt: skip
+            sidecar.path if sidecar else None, query.duration)  # fmt: skip
 
 
 def _sidecar(storage: Path, relative: str, kind: str) -> tuple[nfo.NfoInfo | None, str | None]:

@@ -12,7 +12,10 @@ minus penalties:
   capped at 0.20, among the candidates that match the title about as well as the best.
   With the default gap (0.10) a same-titled candidate wins only when it is about 30 times
   more popular than the next one (Inception against a short film called Inception);
-  Dune 2021 against Dune 1984 (4 times) stays ambiguous.
+  Dune 2021 against Dune 1984 (4 times) stays ambiguous;
+- runtime, when both the file's duration and the candidate's runtime are known: more than
+  10% apart 0.15 (:func:`domain.media_facts.runtime_penalty`). Two films of one title and
+  one year are told apart that way; no evidence is no penalty.
 
 Alternative titles count slightly less than the title and original title (x 0.97): a
 title that is only someone's alias should not beat a film that carries it as its name.
@@ -27,6 +30,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from commands.providers.base import Candidate
+from domain.media_facts import runtime_penalty
 from domain.titles import Decision, Rule, decide, normalize_title
 
 ALT_WEIGHT = 0.97
@@ -46,7 +50,7 @@ class Query:
     year: int | None
     kind: str
     variants: tuple[str, ...] = ()
-    duration: float | None = None  # minutes; not used for scoring yet
+    duration: float | None = None  # minutes, the file's (MediaInfo), when known
 
     def titles(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(t for t in (self.title, *self.variants) if t))
@@ -138,6 +142,8 @@ def rank(query: Query, candidates: Iterable[Candidate]) -> tuple[Scored, ...]:
             score -= KIND_PENALTY
         if most_popular is not None:
             score -= obscurity_penalty(c.popularity, most_popular)
+        if query.duration:
+            score -= runtime_penalty(query.duration * 60.0, c.runtime)
         scored.append(Scored(c, round(max(0.0, min(1.0, score)), 4), round(t_score, 4), matched))
     scored.sort(key=lambda s: (-s.score, -(s.candidate.popularity or 0.0), s.candidate.provider_id))
     return tuple(scored)

@@ -6,7 +6,10 @@ on TMDB, series on TVDB then TMDB. A search is made with the year first; without
 that finds nothing good (a year off by one on the file). When no candidate is clearly
 right, the details (alternative titles, translations) of the three most plausible ones
 are fetched and the candidates scored again: a film known in France under another title
-is found that way. Offline (``nfo``), the sidecar itself is the answer.
+is found that way. When the file's duration is known and the leaders are still tied (one
+title, one year), their details are fetched too (at most three): the runtime decides; a
+file under an hour has its accepted match's details fetched, to flag a sample.
+Offline (``nfo``), the sidecar itself is the answer.
 
 Errors from providers propagate: :class:`ProviderError` (a failure, retried next run) and
 :class:`ProviderAuthError` (the run stops).
@@ -27,6 +30,9 @@ from commands.providers.tvdb import TvdbClient
 from domain.titles import Decision, ExternalIds, Rule
 
 DETAILS_TOP = 3
+# A file shorter than this (minutes) matched without a runtime has its match's details
+# fetched: it may be a sample (longer files are checked when the runtime is known anyway).
+SAMPLE_CHECK_MIN = 60.0
 ID_SCORE = 1.0
 
 
@@ -185,7 +191,47 @@ class Resolver:
                     query = replace(query, variants=(*query.variants, variant))
                     result = match(query, candidates, self.rule)
                     break
-        return await self._refine(query, candidates, result, details)
+        result = await self._refine(query, candidates, result, details)
+        return await self._by_runtime(query, result, details)
+
+    async def _by_runtime(self, query: Query, result: MatchResult, details: Details) -> MatchResult:
+        """Undecided leaders whose runtime is unknown (search results do not carry it):
+        fetch their details so the file's duration can tell them apart."""
+        best = result.best
+        if not query.duration or best is None:
+            return result
+        if result.decision is Decision.ACCEPT:
+            return await self._winner_runtime(query.duration, result, details)
+        tied = [s for s in result.ranked if s.score >= best.score - self.rule.gap]
+        if len(tied) < 2:
+            return result  # not a tie: a runtime can only lower scores
+        todo = [s for s in tied if s.candidate.runtime is None and not s.candidate.detailed]
+        fetched: list[Candidate] = []
+        for scored in todo[: self.details_top]:
+            detailed = await details(scored.candidate.provider_id)
+            if detailed is not None:
+                fetched.append(_keep_popularity(detailed, scored.candidate))
+        if not fetched:
+            return result
+        known = [s.candidate for s in result.ranked]
+        return match(query, _merge(known, fetched), self.rule)
+
+    async def _winner_runtime(
+        self, duration: float, result: MatchResult, details: Details
+    ) -> MatchResult:
+        """A file under an hour matched to a search result (no runtime): fetch the
+        winner's runtime, only so that a sample can be flagged; the decision stands."""
+        best = result.best
+        if best is None or duration >= SAMPLE_CHECK_MIN:
+            return result
+        c = best.candidate
+        if c.runtime is not None or c.detailed:
+            return result
+        detailed = await details(c.provider_id)
+        if detailed is None or detailed.provider_id != c.provider_id:
+            return result
+        winner = replace(best, candidate=_keep_popularity(detailed, c))
+        return MatchResult(result.decision, (winner, *result.ranked[1:]))
 
     async def _refine(
         self, query: Query, candidates: list[Candidate], result: MatchResult, details: Details

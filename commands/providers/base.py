@@ -17,7 +17,8 @@ class Candidate:
 
     ``title`` is in the requested language when the provider has it; ``alt_titles`` holds
     the alternative titles, translations and aliases loaded so far (``detailed`` says
-    whether the full list was fetched, or only what a search result carries).
+    whether the full list was fetched, or only what a search result carries). ``runtime``
+    is in minutes, when the provider gave one (TMDB details, an NFO; not search results).
     """
 
     provider: str
@@ -30,6 +31,7 @@ class Candidate:
     popularity: float | None = None
     ids: ExternalIds = field(default_factory=ExternalIds)
     detailed: bool = False
+    runtime: int | None = None
 
     def names(self) -> tuple[str, ...]:
         """Every name this candidate is known by, primary first, without duplicates."""

@@ -4,8 +4,8 @@ A film's sidecar is ``<name>.nfo`` beside it, else ``movie.nfo`` in its folder; 
 series' is ``tvshow.nfo`` in the episode's folder or one or two levels up
 (``Show/Season 1/episode.mkv``). What is read: the ids (``<uniqueid type=...>``,
 ``<tmdbid>``, ``<tvdbid>``, ``<imdbid>``, ``<id>``), ``<title>``, ``<originaltitle>`` and
-``<year>`` (or ``<premiered>``). Kodi also accepts an NFO that is only a provider URL:
-that form is understood too.
+``<year>`` (or ``<premiered>``), ``<runtime>`` (minutes). Kodi also accepts an NFO that
+is only a provider URL: that form is understood too.
 
 Parsing uses defusedxml: entity declarations (billion laughs), external entities and
 files over :data:`MAX_BYTES` are refused with a clear reason, never expanded.
@@ -13,6 +13,7 @@ files over :data:`MAX_BYTES` are refused with a clear reason, never expanded.
 
 from __future__ import annotations
 
+import codecs
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ class NfoInfo:
     original_title: str | None = None
     year: int | None = None
     ids: ExternalIds = field(default_factory=ExternalIds)
+    runtime: int | None = None  # minutes
 
     def candidate(self, kind: str) -> Candidate | None:
         """This sidecar as an offline candidate: needs an id and a title."""
@@ -77,6 +79,7 @@ class NfoInfo:
             year=self.year,
             ids=self.ids,
             detailed=True,
+            runtime=self.runtime,
         )
 
 
@@ -109,7 +112,10 @@ def read_nfo(path: Path, *, max_bytes: int = MAX_BYTES) -> NfoInfo:
         raise NfoError(path, f"unreadable ({exc.strerror or type(exc).__name__})") from None
     if len(raw) > max_bytes:
         raise NfoError(path, f"refused: over the {max_bytes}-byte limit")
-    text = raw.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    # Windows editors save "Unicode" as UTF-16 with a byte-order mark (the XML parser
+    # reads it from the bytes; the test for XML or a URL needs the text).
+    utf16 = raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    text = raw.decode("utf-16" if utf16 else "utf-8", "replace").lstrip("\ufeff \t\r\n")
     if not text.startswith("<"):
         return _from_urls(path, text)
     try:
@@ -172,7 +178,15 @@ def _from_xml(path: Path, root: ET.Element) -> NfoInfo:
         original_title=_text(root.find("originaltitle")),
         year=year,
         ids=found,
+        runtime=_minutes(_text(root.find("runtime"))),
     )
+
+
+def _minutes(text: str | None) -> int | None:
+    """``<runtime>`` in minutes ("136", sometimes "136 min"); None when absent or odd."""
+    match = re.match(r"\d{1,4}", text or "")
+    value = int(match.group()) if match else 0
+    return value if 0 < value < 2000 else None
 
 
 def _from_urls(path: Path, text: str, *, strict: bool = True) -> NfoInfo:

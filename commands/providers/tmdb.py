@@ -162,6 +162,12 @@ def _ids(body: Mapping[str, Any]) -> ExternalIds:
     )
 
 
+def _runtime(body: Mapping[str, Any]) -> int | None:
+    """Minutes; TMDB says 0 (or nothing) when it does not know."""
+    value = body.get("runtime")
+    return int(value) if isinstance(value, int | float) and 0 < value < 2000 else None
+
+
 def parse_movie(body: Mapping[str, Any], *, detailed: bool = False) -> Candidate | None:
     """A candidate from a search result or a details answer; None when unusable."""
     title = _text(body.get("title")) or _text(body.get("original_title"))
@@ -178,6 +184,7 @@ def parse_movie(body: Mapping[str, Any], *, detailed: bool = False) -> Candidate
         popularity=_popularity(body),
         ids=_ids(body),
         detailed=detailed,
+        runtime=_runtime(body),
     )
 
 

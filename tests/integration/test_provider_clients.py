@@ -24,7 +24,7 @@ CATALOGUE = {
     "films": [
         {"tmdb_id": 603, "title": "The Matrix", "original_title": "The Matrix", "year": 1999,
          "popularity": 85, "translations": {"en": "The Matrix", "fr": "Matrix"},
-         "alt_titles": ["Matrix"], "imdb_id": "tt0133093"},
+         "alt_titles": ["Matrix"], "imdb_id": "tt0133093", "runtime": 136},
     ],
     "series": [
         {"tvdb_id": 81189, "tmdb_id": 1396, "name": "Breaking Bad", "original_name": "Breaking Bad",
@@ -65,6 +65,7 @@ def test_search_and_details_in_french(server: FakeProviders) -> None:
     details, _ = run_tmdb(server, lambda c: c.movie("603"))
     assert details is not None and details.detailed
     assert details.ids.imdb == "tt0133093" and "Matrix" in details.alt_titles
+    assert (found[0].runtime, details.runtime) == (None, 136)  # minutes, details only
     assert http.stats.requests == 1 and http.stats.retries == 0
 
 

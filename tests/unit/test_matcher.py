@@ -89,3 +89,26 @@ def test_similarity_bounds() -> None:
     assert similarity("", "matrix") == 0.0
     assert similarity("club fight", "fight club") == 1.0  # word order
     assert similarity("matrix", "titanic") < 0.5
+
+
+def _timed(pid: str, runtime: int | None) -> Candidate:
+    return Candidate("tmdb", pid, "movie", "The Return", "The Return", 2003, runtime=runtime)
+
+
+def test_the_duration_tells_apart_two_films_of_one_title_and_year() -> None:
+    candidates = [_timed("1", 105), _timed("2", 52)]
+    blind = match(Query("The Return", 2003, "movie"), candidates)
+    assert blind.decision is Decision.AMBIGUOUS  # same title, same year: no evidence
+    short = match(Query("The Return", 2003, "movie", duration=53.5), candidates)
+    long = match(Query("The Return", 2003, "movie", duration=104.0), candidates)
+    assert short.decision is Decision.ACCEPT and short.best is not None
+    assert short.best.candidate.provider_id == "2"
+    assert long.decision is Decision.ACCEPT and long.best is not None
+    assert long.best.candidate.provider_id == "1"
+
+
+def test_a_runtime_more_than_ten_percent_off_loses_0_15() -> None:
+    query = Query("The Return", 2003, "movie", duration=100.0)
+    within, beyond, unknown = (rank(query, [_timed("x", r)])[0].score for r in (109, 112, None))
+    assert within == unknown == 1.0  # 9% off is no evidence; no runtime is no penalty
+    assert beyond == 0.85

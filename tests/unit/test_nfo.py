@@ -15,6 +15,7 @@ KODI_MOVIE = """<?xml version="1.0" encoding="UTF-8" standalone="yes" ?>
     <title>Matrix</title>
     <originaltitle>The Matrix</originaltitle>
     <year>1999</year>
+    <runtime>136</runtime>
     <uniqueid type="imdb">tt0133093</uniqueid>
     <uniqueid type="tmdb" default="true">603</uniqueid>
     <actor><name>Keanu Reeves</name></actor>
@@ -58,6 +59,7 @@ def test_kodi_movie_nfo(tmp_path: Path) -> None:
     candidate = info.candidate(MOVIE)
     assert candidate is not None
     assert (candidate.provider, candidate.provider_id) == ("nfo", "tmdb:603")
+    assert candidate.runtime == 136  # minutes: the file's duration is weighed against it
 
 
 def test_tinymediamanager_tvshow_nfo(tmp_path: Path) -> None:
@@ -66,6 +68,7 @@ def test_tinymediamanager_tvshow_nfo(tmp_path: Path) -> None:
     assert info.ids == ExternalIds(tvdb="81189", imdb="tt0903747")
     candidate = info.candidate(SERIES)
     assert candidate is not None and candidate.provider_id == "tvdb:81189"
+    assert candidate.runtime is None  # no <runtime>: no evidence
 
 
 def test_url_only_nfo(tmp_path: Path) -> None:
