@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import sys
 import uuid
@@ -94,8 +95,20 @@ class Session:
             self.library.save(*aggregates)
         except Exception as exc:
             if _is_store_error(exc):
-                raise StoreError(f"cannot write the event store: {exc}") from exc
+                hint = disk_full_hint(self.home, exc)
+                raise StoreError(f"cannot write the event store: {exc}{hint}") from exc
             raise
+
+
+def disk_full_hint(path: Path, exc: BaseException) -> str:
+    """SQLite says "disk I/O error" when it cannot grow its files: name the real cause."""
+    if "disk" not in str(exc) and "I/O" not in str(exc):
+        return ""
+    try:
+        free = shutil.disk_usage(path).free
+    except OSError:
+        return ""
+    return f" (no space left on the disk holding {path})" if free < 1024 * 1024 else ""
 
 
 def _is_store_error(exc: Exception) -> bool:
@@ -142,7 +155,8 @@ def open_session(
             if isinstance(exc, VideothequeError):
                 raise
             where = redact(store_url) if store_url else str(home_dir / "events.sqlite")
-            raise StoreError(f"cannot open the event store {where}: {exc}") from exc
+            hint = disk_full_hint(home_dir, exc)
+            raise StoreError(f"cannot open the event store {where}: {exc}{hint}") from exc
         try:
             projector = Projector(home_dir / PROJECTION_NAME, library.recorder)
             session = Session(config=config, library=library, projector=projector)

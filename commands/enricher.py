@@ -29,9 +29,10 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+from eventsourcing.persistence import IntegrityError
 
 from commands.bootstrap import Session
-from commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from commands.errors import EXIT_FINDINGS, EXIT_OK, StoreError, UsageError
 from commands.matcher import Query
 from commands.progress import Progress
 from commands.providers import nfo, tmdb, tvdb
@@ -46,6 +47,7 @@ from projections.media import durations
 from projections.queries_enrich import EnrichTarget, enrich_targets
 
 PROVIDER_CHOICES = ("auto", "tmdb", "tvdb", "nfo")
+CONFLICT_RETRIES = 5  # appends that met another machine's (shared store), read again
 DEFAULT_WORKERS = 16
 TOKEN_FILE = "tvdb-token.json"
 
@@ -115,6 +117,7 @@ class EnrichReport:
     outcomes: list[Outcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     stopped: str | None = None  # why the run stopped early (a refused key)
+    conflicts: int = 0  # appends that met another machine's and were decided again
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -262,14 +265,43 @@ class _Recorder:
             if self.error is not None:
                 continue  # drain until told to stop; nothing more is recorded
             try:
-                files = [self._apply(*item) for item in batch if item is not None]
-                if not self.dry_run and files:
-                    self.session.save(*files)
+                self._record([item for item in batch if item is not None])
             except BaseException as exc:  # re-raised by close() in the command's thread
                 self.error = exc
 
+    def _record(self, items: list[tuple[EnrichTarget, Any]]) -> None:
+        """Apply and save one batch. On a shared store another machine may write one of
+        these files between our read and our append (a version conflict): the batch is
+        then read and decided again, and a file it decided meanwhile is left to it."""
+        for attempt in range(1, CONFLICT_RETRIES + 1):
+            counts = self._counts()
+            files = [f for f in (self._apply(*item) for item in items) if f is not None]
+            if self.dry_run or not files:
+                return
+            try:
+                self.session.save(*files)
+                return
+            except StoreError as exc:
+                if not isinstance(exc.__cause__, IntegrityError) or attempt == CONFLICT_RETRIES:
+                    raise
+                self._rewind(counts)
+                self.report.conflicts += 1
+
+    def _counts(self) -> tuple[int, ...]:
+        r = self.report
+        return (r.enriched, r.ambiguous, r.no_match, r.failed, r.skipped, len(r.outcomes))
+
+    def _rewind(self, counts: tuple[int, ...]) -> None:
+        r = self.report
+        r.enriched, r.ambiguous, r.no_match, r.failed, r.skipped, kept = counts
+        del r.outcomes[kept:]
+
     def _apply(self, target: EnrichTarget, outcome: Any) -> Any:
         file: Any = self.session.library.repository.get(UUID(target.file_id))
+        if file.match_status != target.match_status:
+            # Decided since this run looked (another machine on a shared store): keep that.
+            self.report.skipped += 1
+            return None
         if isinstance(outcome, ProviderError):
             self.report.failed += 1
             self.report.outcomes.append(

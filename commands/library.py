@@ -8,6 +8,8 @@ default, or a PostgreSQL database shared between machines.
 from __future__ import annotations
 
 import json
+import random
+import time
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path, PosixPath
@@ -180,8 +182,34 @@ def ensure_postgres_schema(env: dict[str, str]) -> None:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 
+# Opening a PostgreSQL store runs eventsourcing's idempotent DDL (CREATE ... IF NOT EXISTS,
+# CREATE OR REPLACE FUNCTION), which PostgreSQL does not make safe against itself: two
+# machines starting a command at the same moment can get "tuple concurrently updated" or a
+# duplicate key in the system catalogs. Such a clash is retried after a short random pause.
+OPEN_RETRIES = 6
+_CONCURRENT_DDL = ("concurrently updated", "pg_type_typname_nsp_index",
+                   "pg_namespace_nspname_index", "pg_proc_proname_args_nsp_index",
+                   "pg_class_relname_nsp_index")  # fmt: skip
+
+
 def open_library(store: str | None, home: Path) -> Library:
     env: dict[str, Any] = store_env(store, home)
-    if env["PERSISTENCE_MODULE"].endswith("postgres"):
-        ensure_postgres_schema(env)
-    return Library(env=env)
+    postgres = env["PERSISTENCE_MODULE"].endswith("postgres")
+    for attempt in range(1, OPEN_RETRIES + 1):
+        try:
+            if postgres:
+                ensure_postgres_schema(env)
+            return Library(env=env)
+        except Exception as exc:
+            if not postgres or attempt == OPEN_RETRIES or not _concurrent_ddl(exc):
+                raise
+            time.sleep(random.uniform(0.05, 0.2) * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _concurrent_ddl(exc: BaseException | None) -> bool:
+    while exc is not None:
+        if any(text in str(exc) for text in _CONCURRENT_DDL):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False

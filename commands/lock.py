@@ -37,8 +37,13 @@ class HomeLock:
                     raise LockedError(f"library locked by {holder}") from None
                 time.sleep(0.1)
         since = datetime.now(UTC).isoformat(timespec="seconds")
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} since {since}\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()} since {since}\n".encode(), 0)
+        except OSError as exc:  # a full disk: say where, and let go of the lock
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from None
         self._fd = fd
 
     def release(self) -> None:

@@ -186,5 +186,8 @@ def _apply(
             row["status"] = "present"
         elif e.type == "Touched":
             own[d["path"]] = (d["mtime"], own.get(d["path"], (0.0, e.timestamp))[1])
+    current = files[fid]["path"]
+    if current in own:  # the current path's mtime, kept as each event goes (not only when
+        files[fid]["mtime"] = own[current][0]  # a batch is written: a rebuild must agree)
     files[fid]["updated_at"] = e.timestamp
     files[fid]["last_run_id"] = d.get("run_id")

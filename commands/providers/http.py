@@ -10,7 +10,9 @@
   backoff and jitter; a ``Retry-After`` is honoured, and pauses every request to that
   provider, not only the one that got it;
 - 401 raises :class:`ProviderAuthError` (the run stops), 404 returns ``None`` (no match),
-  a body that is not JSON raises :class:`ProviderError` (a recorded failure);
+  a body that is not JSON, or over :data:`MAX_BODY`, raises :class:`ProviderError` (a
+  recorded failure); an answer slower than ``DEADLINE_FACTOR`` x the timeout as a whole
+  (a body trickling in) is a timeout, retried;
 - secrets (API keys, tokens) are redacted from every message this module builds, from the
   ``httpx`` log records, and exceptions are raised ``from None`` so no httpx exception
   holding a URL hangs off the traceback.
@@ -38,6 +40,12 @@ from commands.providers.base import ProviderAuthError, ProviderConfigError, Prov
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 HEADROOM = 0.925
 DEFAULT_CONNECTIONS = 8
+# TMDB's and TVDB's answers are well under 1 MiB (a long show's episode list, a few): a
+# bigger body is not an answer (a proxy's error page, an endless stream) and is refused.
+MAX_BODY = 8 * 1024 * 1024
+# ``timeout`` bounds each read, so a body trickling a byte at a time would never time out:
+# a whole answer must also arrive within DEADLINE_FACTOR x timeout.
+DEADLINE_FACTOR = 3
 
 
 class Secret:
@@ -305,10 +313,16 @@ class ProviderHttp:
             async with self._limiter:
                 pass
             self.stats.requests += 1
+            deadline = self._timeout * DEADLINE_FACTOR
             try:
-                response = await self._client.request(
-                    method, path, params=query or None, json=json_body
-                )
+                async with asyncio.timeout(deadline):
+                    async with self._client.stream(
+                        method, path, params=query or None, json=json_body
+                    ) as response:
+                        body = await _read_capped(response, MAX_BODY)
+            except TimeoutError:
+                self.stats.transport_errors += 1
+                raise _Retryable(f"{what}: no whole answer within {deadline:g} s") from None
             except httpx.TimeoutException:
                 self.stats.transport_errors += 1
                 raise _Retryable(f"{what}: timed out") from None
@@ -320,9 +334,13 @@ class ProviderHttp:
                 raise ProviderError(
                     self.provider, f"{what}: {type(exc).__name__}: {redact(str(exc))}"
                 ) from None
-        return self._interpret(response, what)
+        if body is None:
+            raise ProviderError(
+                self.provider, f"{what}: answer over {MAX_BODY // (1024 * 1024)} MiB: refused"
+            )
+        return self._interpret(response, body, what)
 
-    def _interpret(self, response: httpx.Response, what: str) -> Any | None:
+    def _interpret(self, response: httpx.Response, body: bytes, what: str) -> Any | None:
         status = response.status_code
         if status in RETRY_STATUSES:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -337,15 +355,15 @@ class ProviderHttp:
         if status == 401:
             raise ProviderAuthError(
                 self.provider,
-                f"the API refused the credentials (HTTP 401{_message(response)}); "
+                f"the API refused the credentials (HTTP 401{_message(body)}); "
                 "check the key in the environment",
             )
         if status == 404:
             return None
         if not 200 <= status < 300:
-            raise ProviderError(self.provider, f"{what}: HTTP {status}{_message(response)}")
+            raise ProviderError(self.provider, f"{what}: HTTP {status}{_message(body)}")
         try:
-            return json.loads(response.content)
+            return json.loads(body)
         except ValueError:
             kind = response.headers.get("content-type", "no content-type").split(";")[0]
             raise ProviderError(
@@ -353,10 +371,25 @@ class ProviderHttp:
             ) from None
 
 
-def _message(response: httpx.Response) -> str:
+async def _read_capped(response: httpx.Response, limit: int) -> bytes | None:
+    """The body, or None as soon as it is known to be over ``limit`` bytes."""
+    length = response.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _message(content: bytes) -> str:
     """The provider's own short error message, if the body carries one."""
     try:
-        body = json.loads(response.content)
+        body = json.loads(content)
     except ValueError:
         return ""
     if not isinstance(body, dict):

@@ -620,6 +620,12 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         return
 
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (ConnectionResetError, BrokenPipeError):  # a client killed mid-request
+            self.close_connection = True
+
     def do_GET(self) -> None:
         self._handle(None)
 
