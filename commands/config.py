@@ -147,5 +147,9 @@ def save_config(config: Config) -> None:
             lines.append(f"{key} = {_toml_value(value)}")
     config.home.mkdir(parents=True, exist_ok=True)
     tmp = config.path.with_suffix(".toml.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # Owner-only: the store URL may carry a PostgreSQL password.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    os.chmod(tmp, 0o600)
     os.replace(tmp, config.path)

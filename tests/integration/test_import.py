@@ -681,3 +681,16 @@ def test_catalog_runs_and_status(lib: Lib) -> None:
     unknown = lib.cli("history", "never/was/here.mkv")
     assert unknown.exit_code == 1
     assert "no file known" in unknown.stderr
+
+
+def test_config_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    """config.toml may hold a PostgreSQL password: other users must not read it."""
+    from typer.testing import CliRunner
+
+    from commands.cli import app
+
+    home = tmp_path / "home"
+    (tmp_path / "lib" / "storage").mkdir(parents=True)
+    result = CliRunner().invoke(app, ["init", str(tmp_path / "lib"), "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert (home / "config.toml").stat().st_mode & 0o077 == 0
