@@ -24,7 +24,7 @@ from commands.fingerprint import ALGORITHM, fingerprint_many
 from commands.progress import Progress
 from commands.scanner import ScanError, scan_storage
 from domain.errors import DomainError
-from domain.import_plan import Action, Plan, Seen, index_by_path, plan_import
+from domain.import_plan import Action, Plan, Seen, apply_action, index_by_path, plan_import
 from domain.media_file import MediaFile
 from domain.paths import display
 from projections.base import bulk
@@ -299,7 +299,7 @@ def _record(
                 agg = repo.get(_uuid(action.file_id))
                 aggregates[action.file_id] = agg
             try:
-                _apply(agg, action, run_id)
+                apply_action(agg, action, run_id)
             except DomainError as exc:
                 # The stored file is not what the plan assumed: another machine recorded
                 # it meanwhile. Save nothing of this batch; the caller plans again.
@@ -342,21 +342,3 @@ def _uuid(value: str) -> Any:
     from uuid import UUID
 
     return UUID(value)
-
-
-def _apply(agg: MediaFile, a: Action, run_id: str) -> None:
-    if a.kind == "move":
-        assert a.old_path is not None
-        agg.move(a.old_path, a.path, a.mtime, run_id)
-    elif a.kind == "copy":
-        agg.copy(a.path, a.mtime, run_id)
-    elif a.kind == "vanish":
-        agg.vanish(a.path, run_id)
-    elif a.kind == "reappear":
-        agg.reappear(a.path, a.mtime, run_id)
-    elif a.kind == "replace":
-        agg.replace_content(a.path, a.by_file_id or "", run_id)
-    elif a.kind == "touch":
-        agg.touch(a.path, a.mtime, run_id)
-    else:  # pragma: no cover - plan_import only makes the kinds above
-        raise ValueError(f"unknown action {a.kind}")

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from domain.ids import file_id
+from domain.media_file import MediaFile
 
 PRESENT = "present"
 VANISHED = "vanished"
@@ -232,3 +233,22 @@ def _pair_moves(
                     left_gone.remove(g)
                     break
     return pairs, left_new, left_gone
+
+
+def apply_action(file: MediaFile, a: Action, run_id: str) -> None:
+    """Record one planned action (other than ``import``) on the file it is about."""
+    if a.kind == "move":
+        assert a.old_path is not None
+        file.move(a.old_path, a.path, a.mtime, run_id)
+    elif a.kind == "copy":
+        file.copy(a.path, a.mtime, run_id)
+    elif a.kind == "vanish":
+        file.vanish(a.path, run_id)
+    elif a.kind == "reappear":
+        file.reappear(a.path, a.mtime, run_id)
+    elif a.kind == "replace":
+        file.replace_content(a.path, a.by_file_id or "", run_id)
+    elif a.kind == "touch":
+        file.touch(a.path, a.mtime, run_id)
+    else:
+        raise ValueError(f"unknown action {a.kind}")

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from domain.ids import file_id
 from domain.import_plan import Action, Known, Plan, Seen, index_by_path, needs_hash, plan_import
+from domain.import_plan import apply_action as record_action
 from domain.media_file import PRESENT, VANISHED, MediaFile
 
 RUN = "00000000-0000-0000-0000-000000000001"
@@ -117,21 +118,7 @@ def apply_action(files: dict[str, MediaFile], a: Action, disk: Disk) -> None:
         assert str(files[a.file_id].id) == a.file_id
         return
     f = files[a.file_id]
-    if a.kind == "move":
-        assert a.old_path is not None
-        f.move(a.old_path, a.path, a.mtime, RUN)
-    elif a.kind == "copy":
-        f.copy(a.path, a.mtime, RUN)
-    elif a.kind == "vanish":
-        f.vanish(a.path, RUN)
-    elif a.kind == "reappear":
-        f.reappear(a.path, a.mtime, RUN)
-    elif a.kind == "replace":
-        f.replace_content(a.path, a.by_file_id or "", RUN)
-    elif a.kind == "touch":
-        f.touch(a.path, a.mtime, RUN)
-    else:
-        raise AssertionError(f"unknown action {a.kind}")
+    record_action(f, a, RUN)
 
 
 def kinds(plan: Plan) -> list[tuple[str, str]]:
