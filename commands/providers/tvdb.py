@@ -282,13 +282,7 @@ class TvdbClient:
             # The slug is made from the English title: "saint-seiya" when no English
             # translation is listed.
             aliases.append(slug.replace("-", " "))
-        imdb = tmdb = None
-        for remote in row.get("remote_ids") or []:
-            if isinstance(remote, dict):
-                if remote.get("type") == _REMOTE_IMDB:
-                    imdb = str(remote.get("id"))
-                elif remote.get("type") == _REMOTE_TMDB:
-                    tmdb = str(remote.get("id"))
+        imdb, tmdb = _remote_ids(row.get("remote_ids"))
         return Candidate(
             provider=PROVIDER,
             provider_id=str(tvdb_id),
@@ -317,13 +311,7 @@ class TvdbClient:
             for a in data.get("aliases") or []
             if isinstance(a, dict) and a.get("name")
         ]
-        imdb = tmdb = None
-        for remote in data.get("remoteIds") or []:
-            if isinstance(remote, dict):
-                if remote.get("type") == _REMOTE_IMDB:
-                    imdb = str(remote.get("id"))
-                elif remote.get("type") == _REMOTE_TMDB:
-                    tmdb = str(remote.get("id"))
+        imdb, tmdb = _remote_ids(data.get("remoteIds"))
         return Candidate(
             provider=PROVIDER,
             provider_id=str(series_id),
@@ -335,3 +323,15 @@ class TvdbClient:
             ids=ExternalIds(tvdb=str(series_id), imdb=imdb, tmdb=tmdb),
             detailed=True,
         )
+
+
+def _remote_ids(remotes: Any) -> tuple[str | None, str | None]:
+    """The IMDb and TMDB ids among a TVDB record's remote ids (search or extended form)."""
+    imdb = tmdb = None
+    for remote in remotes or []:
+        if isinstance(remote, dict):
+            if remote.get("type") == _REMOTE_IMDB:
+                imdb = str(remote.get("id"))
+            elif remote.get("type") == _REMOTE_TMDB:
+                tmdb = str(remote.get("id"))
+    return imdb, tmdb
