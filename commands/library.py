@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path, PosixPath
 from typing import Any
@@ -162,14 +163,20 @@ def redact(store: str) -> str:
     return store
 
 
-def ensure_postgres_schema(env: dict[str, str]) -> None:
-    """Create the PostgreSQL schema named in the store URL when it does not exist."""
-    schema = env.get("POSTGRES_SCHEMA")
-    if not schema:
-        return
+@contextmanager
+def postgres_ddl_lock(env: dict[str, str]) -> Iterator[None]:
+    """Hold a PostgreSQL advisory lock while the store's tables are created or checked.
+
+    eventsourcing's DDL is idempotent (CREATE ... IF NOT EXISTS) but PostgreSQL does not make
+    it safe against itself: two machines opening a new store at the same moment can get
+    "relation already exists", "tuple concurrently updated" or a duplicate key in the system
+    catalogs. The lock, keyed on database and schema, makes those openings take turns; the
+    schema named in the store URL is created under it when missing.
+    """
     import psycopg
     from psycopg import sql
 
+    schema = env.get("POSTGRES_SCHEMA", "")
     with psycopg.connect(
         dbname=env["POSTGRES_DBNAME"],
         host=env["POSTGRES_HOST"],
@@ -179,15 +186,22 @@ def ensure_postgres_schema(env: dict[str, str]) -> None:
         connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "10")),
         autocommit=True,
     ) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        key = f"videotheque-ddl:{env['POSTGRES_DBNAME']}:{schema or 'public'}"
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+        try:
+            if schema:
+                conn.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
+                )
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
 
-# Opening a PostgreSQL store runs eventsourcing's idempotent DDL (CREATE ... IF NOT EXISTS,
-# CREATE OR REPLACE FUNCTION), which PostgreSQL does not make safe against itself: two
-# machines starting a command at the same moment can get "tuple concurrently updated" or a
-# duplicate key in the system catalogs. Such a clash is retried after a short random pause.
+# Should the advisory lock not cover a clash (a store opened by an older version without
+# it), the clash is retried after a short random pause.
 OPEN_RETRIES = 6
-_CONCURRENT_DDL = ("concurrently updated", "pg_type_typname_nsp_index",
+_CONCURRENT_DDL = ("concurrently updated", "already exists", "pg_type_typname_nsp_index",
                    "pg_namespace_nspname_index", "pg_proc_proname_args_nsp_index",
                    "pg_class_relname_nsp_index")  # fmt: skip
 
@@ -197,9 +211,10 @@ def open_library(store: str | None, home: Path) -> Library:
     postgres = env["PERSISTENCE_MODULE"].endswith("postgres")
     for attempt in range(1, OPEN_RETRIES + 1):
         try:
-            if postgres:
-                ensure_postgres_schema(env)
-            return Library(env=env)
+            if not postgres:
+                return Library(env=env)
+            with postgres_ddl_lock(env):
+                return Library(env=env)
         except Exception as exc:
             if not postgres or attempt == OPEN_RETRIES or not _concurrent_ddl(exc):
                 raise
