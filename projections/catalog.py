@@ -7,6 +7,7 @@ in one readable place and costs two queries per batch, not per event.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,6 +43,28 @@ _FILE_COLUMNS = {
 }
 
 
+# The fields of an Imported event the catalog reads, for DuckDB's json_transform.
+_IMPORTED = json.dumps(
+    {
+        "path": "VARCHAR",
+        "size": "BIGINT",
+        "mtime": "DOUBLE",
+        "fingerprint": "VARCHAR",
+        "algorithm": "VARCHAR",
+        "parser": "VARCHAR",
+        "run_id": "VARCHAR",
+        "name": {
+            "kind": "VARCHAR",
+            "title": "VARCHAR",
+            "year": "INTEGER",
+            "season": "INTEGER",
+            "episode": "INTEGER",
+            "episodes": ["INTEGER"],
+            "extra": "VARCHAR",
+        },
+    }
+)
+
 _PATH_COLUMNS = {
     "file_id": "UUID",
     "path": "VARCHAR",
@@ -56,8 +79,32 @@ class CatalogProjection:
     schema = "core.sql"
     tables: tuple[str, ...] = ("catalog_files", "file_paths")
 
+    def apply_staged(self, con: duckdb.DuckDBPyConnection) -> None:
+        """The staged ``Imported`` events, in SQL: the rows ``_apply`` makes for a new
+        file. (``Imported`` is a file's first event: its later events in the batch, applied
+        in Python next, find its rows in place.)"""
+        staged = f"(SELECT originator_id, timestamp, json_transform(payload, '{_IMPORTED}') AS r FROM staged_events WHERE aggregate = 'MediaFile' AND type = 'Imported')"  # noqa: E501
+        con.execute(
+            "INSERT INTO catalog_files (id, path, raw_path, size, mtime, fingerprint,"
+            " algorithm, kind, title, year, season, episode, episodes, extra, parser, status,"
+            " path_count, imported_at, updated_at, last_run_id) "
+            "SELECT originator_id, r.path, encode(r.path), r.size, r.mtime, r.fingerprint,"
+            " r.algorithm, r.name.kind, r.name.title, r.name.year, r.name.season,"
+            " r.name.episode, CASE WHEN len(r.name.episodes) > 0 THEN r.name.episodes END,"
+            " r.name.extra, r.parser, 'present', 1, timestamp, timestamp, r.run_id "
+            f"FROM {staged}"
+        )
+        con.execute(
+            "INSERT INTO file_paths (file_id, path, raw_path, mtime, since) "
+            f"SELECT originator_id, r.path, encode(r.path), r.mtime, timestamp FROM {staged}"
+        )
+
     def apply(self, con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]) -> None:
-        mine = [e for e in events if e.aggregate == "MediaFile" and e.type in FILE_EVENTS]
+        mine = [
+            e
+            for e in events
+            if e.aggregate == "MediaFile" and e.type in FILE_EVENTS and not e.in_sql
+        ]
         if not mine:
             return
         ids = sorted({e.originator_id for e in mine})

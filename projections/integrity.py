@@ -95,6 +95,9 @@ def _verification(e: StoredEvent, file_id: str, path: str, ok: bool) -> dict[str
     }
 
 
+_MINE = frozenset({"FindingsRecorded", "HashesVerified", "HashVerified", "FullHashRecorded"})
+
+
 class IntegrityProjection:
     name = "integrity"
     schema = "integrity.sql"
@@ -110,7 +113,9 @@ class IntegrityProjection:
         mismatches: list[dict[str, Any]] = []
         full: dict[str, dict[str, Any]] = {}
         for e in events:
-            d = e.data
+            if e.type not in _MINE:
+                continue
+            d = e.data  # decoded only for the events read here
             if e.aggregate == "Run" and e.type == "FindingsRecorded":
                 category = str(d.get("category"))
                 findings.extend(_finding_row(e, category, item) for item in d.get("items") or [])

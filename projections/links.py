@@ -80,9 +80,23 @@ class LinksProjection:
             columns[c] = (t, [_value(r, c) for r in out])
         insert_columns(con, "links", columns)
 
+    def apply_staged(self, con: duckdb.DuckDBPyConnection) -> None:
+        """``file_path_history`` for the staged ``Imported`` events, in SQL. ``Imported``
+        is a file's first event: no row of that file exists yet, and its later events in
+        the batch, applied in Python next, come after it."""
+        con.execute(
+            "INSERT INTO file_path_history (raw_path, file_id, position) "
+            "SELECT encode(path ->> '$'), originator_id, position FROM "
+            "(SELECT originator_id, position, json_extract(payload, '$.path') AS path"
+            " FROM staged_events WHERE aggregate = 'MediaFile' AND type = 'Imported') "
+            "WHERE json_type(path) = 'VARCHAR'"
+        )
+
     def _paths(self, con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]) -> None:
         latest: dict[tuple[bytes, str], int] = {}
         for e in events:
+            if e.in_sql:
+                continue
             keys = _PATH_EVENTS.get(e.type) if e.aggregate == "MediaFile" else None
             if not keys:
                 continue
