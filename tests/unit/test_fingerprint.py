@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 import xxhash
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+import commands.fingerprint
 from commands.fingerprint import CHUNK, fingerprint, fingerprint_many
 
 
@@ -70,15 +73,23 @@ def test_a_sparse_file_and_its_dense_copy_have_one_fingerprint(tmp_path: Path) -
     assert fingerprint(holey) == fingerprint(dense)
 
 
-def test_fingerprint_many_keeps_order_and_reports_errors(tmp_path: Path) -> None:
+@pytest.mark.parametrize("pool", ["threads", "processes"])
+def test_fingerprint_many_keeps_order_and_reports_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool: str
+) -> None:
+    if pool == "processes":  # a big import's way, on fewer files
+        monkeypatch.setattr(commands.fingerprint, "PROCESS_THRESHOLD", 100)
+        monkeypatch.setattr(commands.fingerprint, "SLICE", 16)
     paths = []
-    for i in range(300):  # enough to go through the thread pool
+    for i in range(300):  # enough to go through the pool
         p = tmp_path / f"{i:03d}.mkv"
         p.write_bytes(f"file {i}".encode())
         paths.append(str(p))
     paths.insert(150, str(tmp_path / "missing.mkv"))
+    sparse(tmp_path / "holes.mkv", 8 << 20, [(0, b"head"), (4 << 20, b"middle")])
+    paths.append(str(tmp_path / "holes.mkv"))
     done: list[int] = []
-    results = fingerprint_many(paths, on_done=done.append)
+    results = fingerprint_many(paths, on_done=done.append, workers=2)
     assert [r[0] for r in results] == paths
     assert results[150][1:] == (None, "No such file or directory")
     assert all(fp == reference(Path(p)) for p, fp, _ in results if fp is not None)
@@ -90,3 +101,22 @@ def test_a_fifo_fails_at_once_instead_of_blocking(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     with pytest.raises(OSError, match="not a regular file"):
         fingerprint(fifo)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    size=st.integers(min_value=0, max_value=3 << 20),
+    writes=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=3 << 20), st.binary(min_size=1, max_size=9000)
+        ),
+        max_size=6,
+    ),
+)
+def test_any_layout_hashes_as_plain_reads_see_it(tmp_path: Path, size: int, writes: list) -> None:
+    """Holes and data anywhere (around the sampled chunks, across their edges, files
+    grown by a late write): the holes-skipping reads agree with plain ones."""
+    path = sparse(tmp_path / "any.mkv", size, writes)
+    assert fingerprint(path) == reference(path)
