@@ -92,7 +92,7 @@ class StoredEvent:
 
 
 # The events projected in SQL from ``staged_events`` by every projection that reads them
-# (events, catalog_files, file_paths, file_path_history): the bulk of a first import.
+# (events, catalog_files, file_paths, file_path_log): the bulk of a first import.
 # Imported is the first event of its file, so projecting it before the Python projections
 # see the rest of a batch keeps the store's order.
 SQL_TYPES = frozenset({("MediaFile", "Imported")})

@@ -1,9 +1,9 @@
 """The links of the video tree (``links``) and every path a file ever had
-(``file_path_history``), plus the read functions ``repair-links``, ``organize``, ``undo``
-and ``history`` need over them.
+(``file_path_log``, read through the ``file_path_history`` view), plus the read functions
+``repair-links``, ``organize``, ``undo`` and ``history`` need over them.
 
 ``links`` holds one row per link the tool made or touched: where it is, its current text
-and target, the file behind it and its state. ``file_path_history`` is fed by the media
+and target, the file behind it and its state. ``file_path_log`` is fed by the media
 file events; it is how a broken link's old target is recognised after the file moved.
 """
 
@@ -62,7 +62,7 @@ _RAW = {"link": "raw_link", "target": "raw_target", "target_path": "raw_target_p
 class LinksProjection:
     name = "links"
     schema = "links.sql"
-    tables: tuple[str, ...] = ("links", "file_path_history")
+    tables: tuple[str, ...] = ("links", "file_path_log")
 
     def apply(self, con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]) -> None:
         self._paths(con, events)
@@ -81,11 +81,9 @@ class LinksProjection:
         insert_columns(con, "links", columns)
 
     def apply_staged(self, con: duckdb.DuckDBPyConnection) -> None:
-        """``file_path_history`` for the staged ``Imported`` events, in SQL. ``Imported``
-        is a file's first event: no row of that file exists yet, and its later events in
-        the batch, applied in Python next, come after it."""
+        """``file_path_log`` for the staged ``Imported`` events, in SQL."""
         con.execute(
-            "INSERT INTO file_path_history (raw_path, file_id, position) "
+            "INSERT INTO file_path_log (raw_path, file_id, position) "
             "SELECT encode(path ->> '$'), originator_id, position FROM "
             "(SELECT originator_id, position, json_extract(payload, '$.path') AS path"
             " FROM staged_events WHERE aggregate = 'MediaFile' AND type = 'Imported') "
@@ -93,7 +91,8 @@ class LinksProjection:
         )
 
     def _paths(self, con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]) -> None:
-        latest: dict[tuple[bytes, str], int] = {}
+        """A row per event that gives a file a path (the same rows whatever the batches)."""
+        rows: list[tuple[bytes, str, int]] = []
         for e in events:
             if e.in_sql:
                 continue
@@ -103,14 +102,13 @@ class LinksProjection:
             for k in keys:
                 p = e.data.get(k)
                 if isinstance(p, str):
-                    latest[(to_bytes(p), e.originator_id)] = e.position
-        if not latest:
+                    rows.append((to_bytes(p), e.originator_id, e.position))
+        if not rows:
             return
-        items = list(latest.items())
         con.execute(
-            "INSERT OR REPLACE INTO file_path_history (raw_path, file_id, position) "
+            "INSERT INTO file_path_log (raw_path, file_id, position) "
             "SELECT unnest($1::BLOB[]), unnest($2::UUID[]), unnest($3::BIGINT[])",
-            [[k[0] for k, _ in items], [k[1] for k, _ in items], [v for _, v in items]],
+            [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
         )
 
     def _load(self, con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -201,8 +199,8 @@ def path_holders(
         return {}
     out: dict[str, list[tuple[str, int]]] = {}
     for raw, fid, pos in con.execute(
-        "SELECT h.raw_path, h.file_id, h.position FROM file_path_history h "
-        "JOIN (SELECT unnest($1::BLOB[]) AS raw_path) k USING (raw_path)",
+        "SELECT h.raw_path, h.file_id, max(h.position) FROM file_path_log h "
+        "JOIN (SELECT unnest($1::BLOB[]) AS raw_path) k USING (raw_path) GROUP BY ALL",
         [raws],
     ).fetchall():
         out.setdefault(_decode(raw), []).append((str(fid), int(pos)))

@@ -26,7 +26,7 @@ from projections.events import StoredEvent, decode
 from projections.registry import VIEWS, all_projections
 
 BATCH = 10_000
-CATCH_UP_WAL = "256MB"
+CATCH_UP_WAL = "64MB"
 _HEADERS = 3 * 4096  # DuckDB's main and two database headers, before the first block
 STATE_TABLE = "projection_state"
 
@@ -219,8 +219,10 @@ class Projector:
         if target <= position:
             return 0, position
         count = 0
-        # A long catch-up checkpoints every 256 MB of WAL and at the end, not every 16 MB
-        # (each checkpoint recompresses what the last one wrote): less work, bounded memory.
+        # A long catch-up checkpoints every 64 MB of WAL and at the end, not every 16 MB
+        # (each checkpoint recompresses what the last one wrote). Measured on 100,000
+        # events: 16 MB 32,000 events/s, 64 MB 38,000 and 330 MB peak, 256 MB 35,000 and
+        # 400 MB (what is not checkpointed stays in memory).
         con.execute(f"SET checkpoint_threshold = '{CATCH_UP_WAL}'")
         # The next batch is read (and cut) in a thread while this one is written: DuckDB
         # works without the GIL, so on two cores reading costs next to nothing.

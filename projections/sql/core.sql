@@ -27,8 +27,9 @@ CREATE TABLE IF NOT EXISTS file_paths (
     path      VARCHAR,
     raw_path  BLOB,
     mtime     DOUBLE,
-    since     TIMESTAMPTZ,
-    PRIMARY KEY (file_id, raw_path)
+    since     TIMESTAMPTZ
+    -- one row per (file_id, raw_path), as the catalog projection writes it; no index
+    -- kept for it: maintaining one cost more than the rest of a first import's rows
 );
 
 CREATE TABLE IF NOT EXISTS runs (

@@ -22,9 +22,13 @@ CREATE TABLE IF NOT EXISTS links (
 
 -- Every path a file has had (imported, moved to, copied to, reappeared at), with the
 -- position of the last event that gave it: how a broken link's old target is recognised.
-CREATE TABLE IF NOT EXISTS file_path_history (
+-- The log is appended to (a row per event that gives a path, no index to maintain); the
+-- view keeps the last position of each (path, file).
+CREATE TABLE IF NOT EXISTS file_path_log (
     raw_path   BLOB,
     file_id    UUID,
-    position   BIGINT,
-    PRIMARY KEY (raw_path, file_id)
+    position   BIGINT
 );
+CREATE OR REPLACE VIEW file_path_history AS
+    SELECT raw_path, file_id, max(position) AS position
+    FROM file_path_log GROUP BY raw_path, file_id;
