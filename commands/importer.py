@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,11 +25,11 @@ from commands.fingerprint import ALGORITHM, fingerprint_many
 from commands.progress import Progress
 from commands.scanner import ScanError, scan_storage
 from domain.errors import DomainError
-from domain.import_plan import Action, Plan, Seen, apply_action, index_by_path, plan_import
+from domain.import_plan import Action, Known, Plan, Seen, apply_action, plan_import
 from domain.media_file import MediaFile
 from domain.paths import display
 from projections.base import bulk
-from projections.queries import known_files
+from projections.queries import known_files, present_paths
 
 MASS_VANISH_RATIO = 0.20
 # Test-only fault injection (tests/e2e/test_kill_import.py); never set it otherwise:
@@ -133,19 +134,27 @@ def import_storage(
     min_age = config.min_age if min_age is None else min_age
     progress = progress or Progress(None)
 
-    scan = scan_storage(root, config.extensions, min_age=min_age, on_file=progress.task("scan"))
+    # The catalogued paths are read while the tree is walked (DuckDB works without the GIL).
+    with ThreadPoolExecutor(1) as pool:
+        catalogued = pool.submit(_present_paths, session)
+        scan = scan_storage(root, config.extensions, min_age=min_age, on_file=progress.task("scan"))
+        by_path = catalogued.result()
     if "" in scan.unreadable_dirs:
         raise StorageUnreachableError(f"storage root {display(root)} cannot be listed")
-
-    with session.projector.connect() as con:
-        known = known_files(con)
-    by_path = index_by_path(known.values())
 
     to_hash = [  # needs_hash, inlined: 100,000s of files
         rel
         for rel, (size, mtime) in scan.files.items()
         if (k := by_path.get(rel)) is None or k[1] != size or k[2] != mtime
     ]
+    # Every file in place and unchanged (the common re-import): nothing to classify, and
+    # the whole catalog need not be loaded. (With nothing to hash, every scanned path is a
+    # catalogued one: the two sets are equal when their sizes are.)
+    settled = not to_hash and len(by_path) == len(scan.files)
+    known: dict[str, Known] = {}
+    if not settled:
+        with session.projector.connect() as con:
+            known = known_files(con)
     unchanged = len(scan.files) - len(to_hash)
     hash_task = progress.task("fingerprint", total=len(to_hash))
     hashed: list[Seen] = []
@@ -168,7 +177,8 @@ def import_storage(
         size, mtime = scan.files[rel]
         hashed.append(Seen(rel, fp, size, mtime))
     protected.update(e.path for e in errors)
-    protected.update(p for p in by_path if p not in scan.files and scan.is_under_unreadable(p))
+    if scan.unreadable_dirs:
+        protected.update(p for p in by_path if p not in scan.files and scan.is_under_unreadable(p))
 
     plan = plan_import(known, scan.files.keys(), hashed, protected, unchanged, by_path)
     _guard_mass_vanish(plan, allow_mass_vanish)
@@ -223,6 +233,11 @@ def import_storage(
     del scan, known, by_path, hashed, plan, protected, to_hash
     session.catch_up()
     return report
+
+
+def _present_paths(session: Session) -> dict[str, tuple[str, int, float]]:
+    with session.projector.connect() as con:
+        return present_paths(con)
 
 
 def _kill_switch() -> Callable[[], None]:

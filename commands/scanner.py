@@ -47,7 +47,7 @@ def scan_storage(
     on_file: Callable[[int], None] | None = None,
 ) -> Scan:
     """Walk ``root`` (absolute, a str from os.fsdecode) for files with these extensions."""
-    exts = {"." + e.lower().lstrip(".") for e in extensions}
+    suffixes = tuple(sorted({"." + e.lower().lstrip(".") for e in extensions}))
     files: dict[str, tuple[int, float]] = {}
     entries = ignored = 0
     cutoff = (now if now is not None else time.time()) - min_age
@@ -86,23 +86,23 @@ def scan_storage(
                 name = entry.name
                 rel = prefix + name
                 try:
+                    # os.path.splitext's extension, without its cost (100,000s of calls); a
+                    # folder or a link named like a video is told apart below.
+                    lower = name.lower()
+                    if not lower.endswith(suffixes):
+                        if entry.is_dir(follow_symlinks=False):
+                            _enter(scan, entry, rel, seen_dirs, stack)
+                        else:
+                            ignored += 1
+                        continue
                     if entry.is_symlink():
                         ignored += 1  # never leave the root through a link
                         continue
                     if entry.is_dir(follow_symlinks=False):
-                        est = entry.stat(follow_symlinks=False)
-                        key = (est.st_dev, est.st_ino)
-                        if key in seen_dirs:  # a bind mount loop
-                            scan.errors.append(ScanError(rel, "folder loop: already walked"))
-                            continue
-                        seen_dirs.add(key)
-                        stack.append(rel)
+                        _enter(scan, entry, rel, seen_dirs, stack)
                         continue
-                    # os.path.splitext's extension, without its cost (called 100,000s of times)
-                    lower = name.lower()
-                    dot = lower.rfind(".")
-                    if dot <= 0 or lower[dot:] not in exts or not lower[:dot].strip("."):
-                        ignored += 1
+                    if lower[0] == "." and not lower[: lower.rfind(".")].strip("."):
+                        ignored += 1  # ".mkv", "..mkv": no name
                         continue
                     est = entry.stat(follow_symlinks=False)
                 except FileNotFoundError:
@@ -131,6 +131,20 @@ def scan_storage(
     if on_file is not None:
         on_file(count)
     return scan
+
+
+def _enter(
+    scan: Scan, entry: os.DirEntry[str], rel: str, seen: set[tuple[int, int]], stack: list[str]
+) -> None:
+    """Walk into a folder (a symlink is never one here: ``is_dir`` does not follow it),
+    once: a bind mount that loops back is an error, not an endless walk."""
+    est = entry.stat(follow_symlinks=False)
+    key = (est.st_dev, est.st_ino)
+    if key in seen:
+        scan.errors.append(ScanError(rel, "folder loop: already walked"))
+        return
+    seen.add(key)
+    stack.append(rel)
 
 
 def _reason(exc: OSError) -> str:

@@ -36,6 +36,26 @@ def known_files(con: duckdb.DuckDBPyConnection) -> dict[str, Known]:
     return {fid: Known(fid, status_of[fid], paths) for fid, paths in paths_of.items()}
 
 
+def present_paths(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, int, float]]:
+    """Every current path of a present file: path -> (file id, size, mtime). The same as
+    ``index_by_path(known_files(con).values())`` in a fraction of the time: what a
+    re-import of an unchanged tree needs, and all it needs."""
+    rows = con.execute(
+        "SELECT p.path, CASE WHEN contains(p.path, '\ufffd') THEN p.raw_path END,"
+        " CAST(f.id AS VARCHAR), f.size, p.mtime"
+        " FROM file_paths p JOIN catalog_files f ON f.id = p.file_id"
+        " WHERE f.status = 'present'"
+    ).fetchall()
+    return {
+        (bytes(raw).decode("utf-8", "surrogateescape") if raw is not None else path): (
+            fid,
+            size,
+            mtime,
+        )
+        for path, raw, fid, size, mtime in rows
+    }
+
+
 CATALOG_COLUMNS = (
     "id", "path", "size", "fingerprint", "kind", "title", "year", "season", "episode",
     "status", "imported_at",

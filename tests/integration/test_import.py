@@ -694,3 +694,26 @@ def test_config_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["init", str(tmp_path / "lib"), "--home", str(home)])
     assert result.exit_code == 0, result.output
     assert (home / "config.toml").stat().st_mode & 0o077 == 0
+
+
+def test_present_paths_is_the_index_of_the_known_files(lib: Lib) -> None:
+    """The re-import's shortcut query agrees with the full catalog it stands in for: copies,
+    moves, vanished files, non-UTF-8 names."""
+    from domain.import_plan import index_by_path
+    from projections.queries import known_files, present_paths
+
+    _busy_history(lib)
+    odd = os.fsencode(lib.storage) + b"/Caf\xe9 (1999).mkv"
+    with open(odd, "wb") as f:
+        f.write(b"latin-1 name")
+    (lib.storage / "Series/Show/Show.S01E01.mkv").unlink()
+    run_import(lib)
+    con = duckdb.connect(str(lib.home / "catalog.duckdb"), read_only=True)
+    try:
+        known = known_files(con)
+        assert any(k.status != "present" for k in known.values())  # a vanished one too
+        expected = index_by_path(known.values())
+        assert present_paths(con) == expected
+        assert os.fsdecode(b"Caf\xe9 (1999).mkv") in expected
+    finally:
+        con.close()
