@@ -23,6 +23,12 @@ class Projection(Protocol):
     ``schema`` names a file in projections/sql/ creating its tables (idempotent);
     ``tables`` lists them so a rebuild can drop them; ``apply`` is called inside the
     projector's transaction with a batch of events in store order.
+
+    A projection may also define ``apply_staged(con)``: it is called first, when the batch
+    holds staged events (``StoredEvent.staged``: their payload text is in the temporary
+    table ``staged_events``), to project in SQL those it can. The events of
+    ``events.SQL_TYPES`` must be projected there by every projection that reads them:
+    ``apply`` does not see them (the others it sees, staged or not).
     """
 
     name: str

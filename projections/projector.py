@@ -246,13 +246,16 @@ class Projector:
         """One batch: every projection's rows and the new position, in one transaction."""
         con.execute("BEGIN")
         try:
+            rest: Sequence[StoredEvent] = events
             if stage(con, events):
                 for p in self.projections:
                     apply_staged = getattr(p, "apply_staged", None)
                     if apply_staged is not None:
                         apply_staged(con)
+                # What every projection took in SQL is not shown to the Python ones.
+                rest = [e for e in events if not e.in_sql]
             for p in self.projections:
-                p.apply(con, events)
+                p.apply(con, rest)
             con.execute(
                 f"UPDATE {STATE_TABLE} SET position = ?, updated_at = now() WHERE name = 'main'",
                 [events[-1].position],
