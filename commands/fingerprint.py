@@ -13,6 +13,7 @@ import multiprocessing
 import multiprocessing.context
 import os
 import stat
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -152,10 +153,22 @@ def _hash_slice(paths: list[str]) -> list[tuple[str, str | None, str | None]]:
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
-    # forkserver, not fork: the importer may have threads running (DuckDB's), and forking a
-    # threaded process can deadlock a child.
+    """fork when this process runs no other thread (the usual case: DuckDB's threads end
+    with its connection): the workers start at once, with nothing to import. Otherwise
+    forkserver (forking a threaded process can deadlock a child), whose server imports the
+    main module once (~0.4 s for the CLI) before it forks the workers."""
     methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and _threads() == 1:
+        return multiprocessing.get_context("fork")
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _threads() -> int:
+    """Threads of this process, native ones included (Linux), else Python's count."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
 
 
 def fingerprint_many(

@@ -73,13 +73,16 @@ def test_a_sparse_file_and_its_dense_copy_have_one_fingerprint(tmp_path: Path) -
     assert fingerprint(holey) == fingerprint(dense)
 
 
-@pytest.mark.parametrize("pool", ["threads", "processes"])
+@pytest.mark.parametrize("pool", ["threads", "fork", "forkserver"])
 def test_fingerprint_many_keeps_order_and_reports_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool: str
 ) -> None:
-    if pool == "processes":  # a big import's way, on fewer files
+    if pool != "threads":  # a big import's way (worker processes), on fewer files
         monkeypatch.setattr(commands.fingerprint, "PROCESS_THRESHOLD", 100)
         monkeypatch.setattr(commands.fingerprint, "SLICE", 16)
+        # forkserver when other threads run in the process, fork when none does
+        monkeypatch.setattr(commands.fingerprint, "_threads", lambda: 1 if pool == "fork" else 3)
+        assert commands.fingerprint._pool_context().get_start_method() == pool
     paths = []
     for i in range(300):  # enough to go through the pool
         p = tmp_path / f"{i:03d}.mkv"
