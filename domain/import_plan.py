@@ -11,8 +11,9 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from domain.ids import file_id
+from domain.ids import file_id_text
 from domain.media_file import MediaFile
 
 PRESENT = "present"
@@ -28,9 +29,9 @@ class Known:
     paths: Mapping[str, tuple[int, float]]
 
 
-@dataclass(frozen=True)
-class Seen:
-    """A file the scan hashed: its path, fingerprint, size and mtime."""
+class Seen(NamedTuple):
+    """A file the scan hashed: its path, fingerprint, size and mtime. (Immutable tuples,
+    not frozen dataclasses: an import makes 100,000s of these, three times as fast.)"""
 
     path: str
     fingerprint: str
@@ -38,8 +39,7 @@ class Seen:
     mtime: float
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(NamedTuple):
     """One thing to record. ``kind`` is one of: import, move, copy, vanish, reappear,
     replace, touch. ``counts_as`` is the summary bucket it adds to (or "")."""
 
@@ -116,7 +116,7 @@ def plan_import(
     appear: dict[str, list[Seen]] = {}
     replaced_at: dict[str, str] = {}  # path -> old file id, where the content changed
     for s in hashed:
-        fid = str(file_id(s.fingerprint))
+        fid = file_id_text(s.fingerprint)
         old = by_path.get(s.path)
         if old is not None and old[0] == fid:
             plan.add(Action("touch", fid, s.path, mtime=s.mtime, counts_as="unchanged"))
