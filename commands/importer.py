@@ -138,19 +138,22 @@ def import_storage(
     with ThreadPoolExecutor(1) as pool:
         catalogued = pool.submit(_present_paths, session)
         scan = scan_storage(root, config.extensions, min_age=min_age, on_file=progress.task("scan"))
-        by_path = catalogued.result()
+        by_path, stats = catalogued.result()
     if "" in scan.unreadable_dirs:
         raise StorageUnreachableError(f"storage root {display(root)} cannot be listed")
 
-    to_hash = [  # needs_hash, inlined: 100,000s of files
-        rel
-        for rel, (size, mtime) in scan.files.items()
-        if (k := by_path.get(rel)) is None or k[1] != size or k[2] != mtime
-    ]
-    # Every file in place and unchanged (the common re-import): nothing to classify, and
-    # the whole catalog need not be loaded. (With nothing to hash, every scanned path is a
-    # catalogued one: the two sets are equal when their sizes are.)
-    settled = not to_hash and len(by_path) == len(scan.files)
+    # Every file in place with its size and mtime (the common re-import): nothing to hash
+    # or classify, and the whole catalog need not be loaded. One comparison of two dicts.
+    settled = scan.files == stats
+    to_hash = (
+        []
+        if settled
+        else [  # needs_hash, inlined: 100,000s of files
+            rel
+            for rel, (size, mtime) in scan.files.items()
+            if (k := by_path.get(rel)) is None or k[1] != size or k[2] != mtime
+        ]
+    )
     known: dict[str, Known] = {}
     if not settled:
         with session.projector.connect() as con:
@@ -235,9 +238,14 @@ def import_storage(
     return report
 
 
-def _present_paths(session: Session) -> dict[str, tuple[str, int, float]]:
+def _present_paths(
+    session: Session,
+) -> tuple[dict[str, tuple[str, int, float]], dict[str, tuple[int, float]]]:
+    """The catalogued paths of present files (see ``present_paths``), and their size and
+    mtime in the scan's own form (``Scan.files``)."""
     with session.projector.connect() as con:
-        return present_paths(con)
+        by_path = present_paths(con)
+    return by_path, {p: (size, mtime) for p, (_, size, mtime) in by_path.items()}
 
 
 def _kill_switch() -> Callable[[], None]:
