@@ -172,10 +172,14 @@ def cut_payload(state: bytes) -> tuple[str, str] | None:
     event's own fields, none of them transcoded. The payload is then the rest of the text
     as it is. Not cut: a state with another transcoded value (it must be unwrapped), or
     with a ``\\ud`` escape (a non-UTF-8 file name's lone surrogate, which DuckDB's JSON
-    refuses and which ``exact_payload`` must keep byte for byte), or not ASCII."""
+    refuses and which ``exact_payload`` must keep byte for byte), or with a ``NaN`` or
+    ``Infinity`` (not JSON: DuckDB reads them as such, the Python path stores null), or
+    not ASCII."""
     match = _USUAL.match(state)
     if match is None or b"\\ud" in state or state.count(b'"_type_"') != 1:
         return None
+    if b"NaN" in state or b"Infinity" in state:
+        return None  # Python's json writes them for non-finite floats: not JSON
     if not state.isascii():
         return None
     body = state[match.end() :]

@@ -102,6 +102,8 @@ def test_staged_and_decoded_events_make_the_same_projection(
         b'"when":{"_type_":"datetime_iso","_data_":"2026-01-01T00:00:00+00:00"}}',
         b'{"path":"a.mkv","timestamp":{"_type_":"datetime_iso","_data_":"x"}}',  # not first
         b'{"timestamp":{"_type_":"datetime_iso","_data_":"2026-01-01T00:00:00+00:00"},'
+        b'"duration":NaN,"bitrate":-Infinity}',  # Python's json, not JSON
+        b'{"timestamp":{"_type_":"datetime_iso","_data_":"2026-01-01T00:00:00+00:00"},'
         b'"originator_topic":"domain.x:X","path":"caf\xc3\xa9"}',  # not ASCII
         b'{"timestamp":{"_type_":"datetime_iso","_data_":"2026-01-01T00:00:00+00:00"}'
         b'"path":"a"}',  # not JSON
@@ -125,3 +127,34 @@ def test_a_usual_state_is_cut_into_timestamp_and_payload() -> None:
     bare = b'{"timestamp":{"_type_":"datetime_iso","_data_":"2026-01-01T00:00:00+00:00"},'
     assert cut_payload(bare + b'"originator_topic":"domain.x:X"}')[1] == "{}"
     assert cut_payload(bare[:-1] + b"}")[1] == "{}"
+
+
+def test_a_non_finite_float_is_projected_as_the_python_path_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python's json writes ``NaN`` (not JSON): such an event is decoded the long way, so
+    its rows are the ones a replay that decodes everything makes."""
+    from domain.media_file import MediaFile
+
+    (tmp_path / "home").mkdir()
+    library = open_library(None, tmp_path / "home")
+    try:
+        odd = MediaFile(
+            fingerprint="1:abc",
+            algorithm="xxh3_128-3x64k-v1",
+            size=1,
+            path="Odd (2000).mkv",
+            mtime=float("nan"),
+            name={"kind": "movie", "title": "Odd", "year": 2000},
+            parser="test",
+            run_id="r1",
+        )
+        library.save(odd)
+        fast_db, slow_db = tmp_path / "staged.duckdb", tmp_path / "decoded.duckdb"
+        assert Projector(fast_db, library.recorder).catch_up().events == 1
+        monkeypatch.setattr(projections.events, "cut_payload", lambda state: None)
+        Projector(slow_db, library.recorder).catch_up()
+    finally:
+        library.close()
+    assert dump(fast_db) == dump(slow_db)
+    assert [row[1] for row in dump(fast_db)["catalog_files"]] == ["Odd (2000).mkv"]
