@@ -25,11 +25,19 @@ from commands.fingerprint import ALGORITHM, fingerprint_many
 from commands.progress import Progress
 from commands.scanner import ScanError, scan_storage
 from domain.errors import DomainError
-from domain.import_plan import Action, Known, Plan, Seen, apply_action, plan_import
+from domain.import_plan import (
+    Action,
+    Known,
+    Plan,
+    Seen,
+    apply_action,
+    index_by_path,
+    plan_import,
+)
 from domain.media_file import MediaFile
 from domain.paths import display
 from projections.base import bulk
-from projections.queries import known_files, present_paths
+from projections.queries import known_files, present_stats
 
 MASS_VANISH_RATIO = 0.20
 # Test-only fault injection (tests/e2e/test_kill_import.py); never set it otherwise:
@@ -136,28 +144,26 @@ def import_storage(
 
     # The catalogued paths are read while the tree is walked (DuckDB works without the GIL).
     with ThreadPoolExecutor(1) as pool:
-        catalogued = pool.submit(_present_paths, session)
+        catalogued = pool.submit(_present_stats, session)
         scan = scan_storage(root, config.extensions, min_age=min_age, on_file=progress.task("scan"))
-        by_path, stats = catalogued.result()
+        stats = catalogued.result()
     if "" in scan.unreadable_dirs:
         raise StorageUnreachableError(f"storage root {display(root)} cannot be listed")
 
     # Every file in place with its size and mtime (the common re-import): nothing to hash
     # or classify, and the whole catalog need not be loaded. One comparison of two dicts.
-    settled = scan.files == stats
-    to_hash = (
-        []
-        if settled
-        else [  # needs_hash, inlined: 100,000s of files
+    known: dict[str, Known] = {}
+    by_path: dict[str, tuple[str, int, float]] = {}
+    to_hash: list[str] = []
+    if scan.files != stats:
+        with session.projector.connect() as con:
+            known = known_files(con)
+        by_path = index_by_path(known.values())
+        to_hash = [  # needs_hash, inlined: 100,000s of files
             rel
             for rel, (size, mtime) in scan.files.items()
             if (k := by_path.get(rel)) is None or k[1] != size or k[2] != mtime
         ]
-    )
-    known: dict[str, Known] = {}
-    if not settled:
-        with session.projector.connect() as con:
-            known = known_files(con)
     unchanged = len(scan.files) - len(to_hash)
     hash_task = progress.task("fingerprint", total=len(to_hash))
     hashed: list[Seen] = []
@@ -238,14 +244,9 @@ def import_storage(
     return report
 
 
-def _present_paths(
-    session: Session,
-) -> tuple[dict[str, tuple[str, int, float]], dict[str, tuple[int, float]]]:
-    """The catalogued paths of present files (see ``present_paths``), and their size and
-    mtime in the scan's own form (``Scan.files``)."""
+def _present_stats(session: Session) -> dict[str, tuple[int, float]]:
     with session.projector.connect() as con:
-        by_path = present_paths(con)
-    return by_path, {p: (size, mtime) for p, (_, size, mtime) in by_path.items()}
+        return present_stats(con)
 
 
 def _kill_switch() -> Callable[[], None]:

@@ -696,11 +696,11 @@ def test_config_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     assert (home / "config.toml").stat().st_mode & 0o077 == 0
 
 
-def test_present_paths_is_the_index_of_the_known_files(lib: Lib) -> None:
+def test_present_stats_are_those_of_the_known_files(lib: Lib) -> None:
     """The re-import's shortcut query agrees with the full catalog it stands in for: copies,
     moves, vanished files, non-UTF-8 names."""
     from domain.import_plan import index_by_path
-    from projections.queries import known_files, present_paths
+    from projections.queries import known_files, present_stats
 
     _busy_history(lib)
     odd = os.fsencode(lib.storage) + b"/Caf\xe9 (1999).mkv"
@@ -713,7 +713,7 @@ def test_present_paths_is_the_index_of_the_known_files(lib: Lib) -> None:
         known = known_files(con)
         assert any(k.status != "present" for k in known.values())  # a vanished one too
         expected = index_by_path(known.values())
-        assert present_paths(con) == expected
+        assert present_stats(con) == {p: (size, mtime) for p, (_, size, mtime) in expected.items()}
         assert os.fsdecode(b"Caf\xe9 (1999).mkv") in expected
     finally:
         con.close()
