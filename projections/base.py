@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gc
 import json
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
@@ -49,6 +50,22 @@ def bulk() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextmanager
+def switch_interval(seconds: float) -> Iterator[None]:
+    """The interpreter's thread switch interval, for a while (it is process-wide).
+
+    When one thread runs Python while another mostly waits in C (DuckDB, system calls),
+    the waiting one gets the GIL back only when the first lets go of it, after up to the
+    switch interval: 5 ms by default, paid at every return from C. A short interval keeps
+    such a pair from queueing behind each other."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(seconds)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 def read_sql(name: str) -> str:

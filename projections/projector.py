@@ -21,13 +21,14 @@ from typing import Any
 
 import duckdb
 
-from projections.base import Projection, bulk, read_sql
+from projections.base import Projection, bulk, read_sql, switch_interval
 from projections.events import StoredEvent, decode
 from projections.registry import VIEWS, all_projections
 
 BATCH = 10_000  # events read and applied at a time
 GROUP = 6  # batches a transaction (see _follow)
 CATCH_UP_WAL = "1MB"
+CATCH_UP_SWITCH_INTERVAL = 0.0001  # seconds (see _follow)
 _HEADERS = 3 * 4096  # DuckDB's main and two database headers, before the first block
 STATE_TABLE = "projection_state"
 
@@ -229,8 +230,15 @@ class Projector:
         # loses at most a group of work, which the next catch-up does again.
         con.execute(f"SET checkpoint_threshold = '{CATCH_UP_WAL}'")
         # The next batch is read (and cut) in a thread while this one is written: DuckDB
-        # works without the GIL, so on two cores reading costs next to nothing.
-        with bulk(), ThreadPoolExecutor(1, thread_name_prefix="projector-read") as reader:
+        # works without the GIL, so on two cores reading costs next to nothing. But each
+        # time a DuckDB statement returns, this thread waits for the GIL until the reader
+        # lets go of it, up to the switch interval (5 ms by default, ~100 times a batch):
+        # 0.1 ms while catching up. 100,000 events: 44,000 events/s at 5 ms, 50,000 at 0.1.
+        with (
+            bulk(),
+            switch_interval(CATCH_UP_SWITCH_INTERVAL),
+            ThreadPoolExecutor(1, thread_name_prefix="projector-read") as reader,
+        ):
             pending = reader.submit(self.recorder.read, position, BATCH)
             batches = 0
             con.execute("BEGIN")
