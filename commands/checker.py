@@ -25,14 +25,22 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from commands.bootstrap import Session
 from commands.errors import StoreError
-from commands.fingerprint import ALGORITHM, FULL_ALGORITHM, fingerprint_fd, full_hash
+from commands.fingerprint import (
+    ALGORITHM,
+    FULL_ALGORITHM,
+    PROCESS_THRESHOLD,
+    fingerprint_fd,
+    full_hash,
+    worker_pool_context,
+)
 from commands.linkscan import LinkEntry, LinkScan, Roots, resolve_text, scan_links
 from commands.progress import Progress
 from commands.scanner import ScanError, scan_storage
@@ -579,26 +587,55 @@ def _read_chunk(storage: str, chunk: Sequence[VerifyTarget], full: bool) -> list
 def _reads(
     storage: str, targets: Sequence[VerifyTarget], full: bool, threads: int
 ) -> Iterator[_Read]:
-    """Read the targets in a few threads (the disk serves several reads at once) while the
-    caller records what was read; results come back in order, a bounded window ahead."""
+    """Read the targets in a few workers (the disk serves several reads at once) while the
+    caller records what was read; results come back in order, a bounded window ahead.
+
+    Sampled reads of many files go to worker processes, as the import's fingerprints do:
+    threads hashing cached files hand the GIL over at every system call (30,000 cached
+    files on two cores: 10,500 files/s in four threads, 17,500 in one). Whole-file reads
+    (``full``) stay in threads: they read megabytes between two system calls. If the
+    process pool cannot start or breaks, the rest is read in threads."""
     chunks = [targets[i : i + HASH_CHUNK] for i in range(0, len(targets), HASH_CHUNK)]
     if threads <= 1 or len(chunks) <= 1:
         for chunk in chunks:
             yield from _read_chunk(storage, chunk, full)
         return
+    done = 0
+    if not full and len(targets) >= PROCESS_THRESHOLD:
+        workers = max(threads, os.cpu_count() or 1)
+        try:
+            with ProcessPoolExecutor(workers, mp_context=worker_pool_context()) as processes:
+                for reads in _in_order(processes, storage, chunks, full, workers):
+                    done += 1
+                    yield from reads
+            return
+        except (BrokenProcessPool, OSError):
+            pass  # the rest in threads
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        window: deque[Future[list[_Read]]] = deque()
-        pending = iter(chunks)
-        for chunk in pending:
-            window.append(pool.submit(_read_chunk, storage, chunk, full))
-            if len(window) >= threads * 2:
-                break
-        while window:
-            done = window.popleft().result()
-            nxt = next(pending, None)
-            if nxt is not None:
-                window.append(pool.submit(_read_chunk, storage, nxt, full))
-            yield from done
+        for reads in _in_order(pool, storage, chunks[done:], full, threads):
+            yield from reads
+
+
+def _in_order(
+    pool: Executor,
+    storage: str,
+    chunks: Sequence[Sequence[VerifyTarget]],
+    full: bool,
+    workers: int,
+) -> Iterator[list[_Read]]:
+    """Each chunk's reads, in order, with at most ``2 * workers`` chunks in flight."""
+    window: deque[Future[list[_Read]]] = deque()
+    pending = iter(chunks)
+    for chunk in pending:
+        window.append(pool.submit(_read_chunk, storage, chunk, full))
+        if len(window) >= workers * 2:
+            break
+    while window:
+        done = window.popleft().result()
+        nxt = next(pending, None)
+        if nxt is not None:
+            window.append(pool.submit(_read_chunk, storage, nxt, full))
+        yield done
 
 
 def _stub(t: VerifyTarget, version: int, full: tuple[str | None, str | None]) -> MediaFile:

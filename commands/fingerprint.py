@@ -152,7 +152,7 @@ def _hash_slice(paths: list[str]) -> list[tuple[str, str | None, str | None]]:
     return [_one(p) for p in paths]
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
+def worker_pool_context() -> multiprocessing.context.BaseContext:
     """fork when this process runs no other thread (the usual case: DuckDB's threads end
     with its connection): the workers start at once, with nothing to import. Otherwise
     forkserver (forking a threaded process can deadlock a child), whose server imports the
@@ -193,7 +193,7 @@ def fingerprint_many(
     slices = [items[i : i + SLICE] for i in range(0, len(items), SLICE)]
     results: list[tuple[str, str | None, str | None]] = []
     try:
-        with ProcessPoolExecutor(workers, mp_context=_pool_context()) as pool:
+        with ProcessPoolExecutor(workers, mp_context=worker_pool_context()) as pool:
             for done in pool.map(_hash_slice, slices):
                 results.extend(done)
                 if on_done is not None:

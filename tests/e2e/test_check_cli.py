@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 import pytest
 
+import commands.checker
 from commands.fingerprint import CHUNK, fingerprint
 from tests.benchmarks.treegen import flip_byte
 from tests.conftest import Lib
@@ -303,8 +304,14 @@ def test_an_unreachable_video_root_still_checks_storage(slib: Lib) -> None:
 # -- hash verification -----------------------------------------------------------------------
 
 
-def test_a_byte_changed_in_a_sampled_chunk_is_caught_by_verify_hash(clib: Lib) -> None:
+@pytest.mark.parametrize("readers", ["threads", "processes"])
+def test_a_byte_changed_in_a_sampled_chunk_is_caught_by_verify_hash(
+    clib: Lib, monkeypatch: pytest.MonkeyPatch, readers: str
+) -> None:
     lib = clib
+    if readers == "processes":  # what a library of thousands of files does, on three
+        monkeypatch.setattr(commands.checker, "PROCESS_THRESHOLD", 1)
+        monkeypatch.setattr(commands.checker, "HASH_CHUNK", 1)
     files = healthy(lib)
     target = files["Brazil (1985)"]
     expected = fingerprint(target)

@@ -82,7 +82,7 @@ def test_fingerprint_many_keeps_order_and_reports_errors(
         monkeypatch.setattr(commands.fingerprint, "SLICE", 16)
         # forkserver when other threads run in the process, fork when none does
         monkeypatch.setattr(commands.fingerprint, "_threads", lambda: 1 if pool == "fork" else 3)
-        assert commands.fingerprint._pool_context().get_start_method() == pool
+        assert commands.fingerprint.worker_pool_context().get_start_method() == pool
     paths = []
     for i in range(300):  # enough to go through the pool
         p = tmp_path / f"{i:03d}.mkv"
