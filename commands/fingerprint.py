@@ -153,7 +153,9 @@ def _hash_slice(paths: list[str]) -> list[tuple[str, str | None, str | None]]:
 
 
 def worker_pool_context() -> multiprocessing.context.BaseContext:
-    """fork when this process runs no other thread (the usual case: DuckDB's threads end
+    """How worker processes are started (fingerprints, ``check``'s reads, name parsing).
+
+    fork when this process runs no other thread (the usual case: DuckDB's threads end
     with its connection): the workers start at once, with nothing to import. Otherwise
     forkserver (forking a threaded process can deadlock a child), whose server imports the
     main module once (~0.4 s for the CLI) before it forks the workers."""

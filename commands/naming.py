@@ -19,8 +19,6 @@ Bump ``RULES_VERSION`` whenever a rule here changes what a name parses to.
 from __future__ import annotations
 
 import math
-import multiprocessing
-import multiprocessing.context
 import os
 import re
 import unicodedata
@@ -31,6 +29,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from typing import Any
+
+from commands.fingerprint import worker_pool_context
 
 PARSER_NAME = "guessit"
 RULES_VERSION = "vtq1"
@@ -655,13 +655,6 @@ def _parse_chunk(relpaths: list[str]) -> list[dict[str, Any]]:
     return [parse_name(p) for p in relpaths]
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
-    # forkserver, not fork: the importer may have threads running (fingerprinting), and
-    # forking a threaded process can deadlock a child. Same speed here (measured on 400 names).
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
 def parse_many(relpaths: list[str], workers: int | None = None) -> list[dict[str, Any]]:
     """parse_name over many paths, same order, spread over a process pool.
 
@@ -677,7 +670,9 @@ def parse_many(relpaths: list[str], workers: int | None = None) -> list[dict[str
     chunks = [names[i : i + size] for i in range(0, len(names), size)]
     results: list[dict[str, Any]] = []
     try:
-        with ProcessPoolExecutor(min(workers, len(chunks)), mp_context=_pool_context()) as pool:
+        with ProcessPoolExecutor(
+            min(workers, len(chunks)), mp_context=worker_pool_context()
+        ) as pool:
             for chunk_result in pool.map(_parse_chunk, chunks):
                 results.extend(chunk_result)
     except (BrokenProcessPool, OSError):
