@@ -35,14 +35,14 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from commands.bootstrap import Session
-from commands.config import Config
-from commands.errors import UsageError
-from commands.progress import Progress
-from commands.scanner import ScanError
-from domain.media_facts import RECORDED_STATUSES, language_code, media_problem
-from domain.media_file import MediaFile
-from domain.paths import display
+from videotheque.commands.bootstrap import Session
+from videotheque.commands.config import Config
+from videotheque.commands.errors import UsageError
+from videotheque.commands.progress import Progress
+from videotheque.commands.scanner import ScanError
+from videotheque.domain.media_facts import RECORDED_STATUSES, language_code, media_problem
+from videotheque.domain.media_file import MediaFile
+from videotheque.domain.paths import display
 
 SAVE_EVERY = 500
 
@@ -112,7 +112,7 @@ class _Background:
         settings: MediaSettings,
         on_done: Callable[..., None],
     ) -> None:
-        from commands.mediainfo import analyze_many
+        from videotheque.commands.mediainfo import analyze_many
 
         rel_of = {_absolute(root, rel): rel for rel in rel_paths}
         try:
@@ -231,9 +231,9 @@ def analyze_library(
     arguments: dict[str, Any] | None = None,
 ) -> AnalyzeReport:
     """Analyse the present files never analysed (or all of them) and record the facts."""
-    from commands.importer import check_root
-    from commands.mediainfo import analyze_many, mediainfo_version
-    from projections.media import analysis_targets
+    from videotheque.commands.importer import check_root
+    from videotheque.commands.mediainfo import analyze_many, mediainfo_version
+    from videotheque.projections.media import analysis_targets
 
     config = session.config
     assert config.storage is not None

@@ -20,12 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from commands.config import Config, default_home, load_config
-from commands.errors import ProjectionError, StoreError
-from commands.library import Library, open_library, redact
-from commands.lock import HomeLock
-from domain.run import Run
-from projections.projector import CatchUp, ProjectionLockedError, Projector
+from videotheque.commands.config import Config, default_home, load_config
+from videotheque.commands.errors import ProjectionError, StoreError
+from videotheque.commands.library import Library, open_library, redact
+from videotheque.commands.lock import HomeLock
+from videotheque.domain.run import Run
+from videotheque.projections.projector import CatchUp, ProjectionLockedError, Projector
 
 PROJECTION_NAME = "catalog.duckdb"
 
@@ -150,7 +150,7 @@ def open_session(
         except Exception as exc:
             if isinstance(exc, StoreError | KeyboardInterrupt):
                 raise
-            from commands.errors import VideothequeError
+            from videotheque.commands.errors import VideothequeError
 
             if isinstance(exc, VideothequeError):
                 raise

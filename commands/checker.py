@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from commands.bootstrap import Session
-from commands.errors import StoreError
-from commands.fingerprint import (
+from videotheque.commands.bootstrap import Session
+from videotheque.commands.errors import StoreError
+from videotheque.commands.fingerprint import (
     ALGORITHM,
     FULL_ALGORITHM,
     PROCESS_THRESHOLD,
@@ -41,15 +41,15 @@ from commands.fingerprint import (
     full_hash,
     worker_pool_context,
 )
-from commands.linkscan import LinkEntry, LinkScan, Roots, resolve_text, scan_links
-from commands.progress import Progress
-from commands.scanner import ScanError, scan_storage
-from domain import integrity
-from domain.errors import DomainError
-from domain.link_plan import LOOP, MISSING, OUTSIDE, UNREADABLE
-from domain.media_file import MediaFile
-from domain.paths import display, relative_to
-from projections.integrity import (
+from videotheque.commands.linkscan import LinkEntry, LinkScan, Roots, resolve_text, scan_links
+from videotheque.commands.progress import Progress
+from videotheque.commands.scanner import ScanError, scan_storage
+from videotheque.domain import integrity
+from videotheque.domain.errors import DomainError
+from videotheque.domain.link_plan import LOOP, MISSING, OUTSIDE, UNREADABLE
+from videotheque.domain.media_file import MediaFile
+from videotheque.domain.paths import display, relative_to
+from videotheque.projections.integrity import (
     VerifyTarget,
     catalogued_paths,
     duplicates,
@@ -57,7 +57,7 @@ from projections.integrity import (
     verify_targets,
     versions,
 )
-from projections.media import unreadable_media
+from videotheque.projections.media import unreadable_media
 
 FINDINGS_PER_EVENT = 1000  # a long list of findings is recorded in several events
 VERIFY_BATCH = 5000  # files verified per write to the store

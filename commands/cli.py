@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
-from commands.bootstrap import open_session, print_notices
-from commands.cli_base import (
+from videotheque.commands.bootstrap import open_session, print_notices
+from videotheque.commands.cli_base import (
     DryRunOpt,
     HomeOpt,
     JsonOpt,
@@ -25,9 +25,9 @@ from commands.cli_base import (
     print_table,
     to_csv,
 )
-from commands.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
-from domain.paths import display
-from projections import queries
+from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from videotheque.domain.paths import display
+from videotheque.projections import queries
 
 
 @command("init")
@@ -45,7 +45,7 @@ def init_cmd(
     home: HomeOpt = None,
 ) -> None:
     """Record a library: its storage, video and trash roots and its event store."""
-    from commands.setup import init_library
+    from videotheque.commands.setup import init_library
 
     config, notes = init_library(root, home, storage, video, trash, store)
     for n in notes:
@@ -73,8 +73,8 @@ def import_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Scan storage into the catalog (new, unchanged, moved, copies, changed, vanished)."""
-    from commands.importer import import_storage
-    from commands.progress import progress
+    from videotheque.commands.importer import import_storage
+    from videotheque.commands.progress import progress
 
     with open_session(home, store) as session, progress() as bar:
         report = import_storage(
@@ -115,8 +115,8 @@ def import_cmd(
 def status_cmd(json_out: JsonOpt = False, home: HomeOpt = None, store: StoreOpt = None) -> None:
     """Counts by kind and status, the media quality picture, the store and projection
     positions."""
-    from commands.analyzer import media_lines, media_settings
-    from projections.media import media_summary
+    from videotheque.commands.analyzer import media_lines, media_settings
+    from videotheque.projections.media import media_summary
 
     with open_session(home, store) as session:
         store_position = session.library.max_position()
@@ -166,8 +166,8 @@ def catalog_cmd(
     store: StoreOpt = None,
 ) -> None:
     """The current catalog (or, with --as-of, the catalog as it was then)."""
-    from commands.moments import parse_moment
-    from commands.reporter import connect_as_of
+    from videotheque.commands.moments import parse_moment
+    from videotheque.commands.reporter import connect_as_of
 
     if kind is not None and kind not in ("movie", "episode", "extra"):
         fail(f"--kind must be movie, episode or extra, not {kind!r}", EXIT_USAGE)
@@ -231,7 +231,7 @@ def _details(data: dict[str, object]) -> str:
         if k in skip or v in (None, "", [], {}):
             continue
         if k == "candidates" and isinstance(v, list):  # enrichment: every one, with its score
-            from reports.render import candidates_text
+            from videotheque.reports.render import candidates_text
 
             parts.append(f"candidates: {candidates_text(v)}")
             continue
@@ -337,7 +337,7 @@ def demo_cmd(
     ] = None,
 ) -> None:
     """Build a sample library (sparse files, no network) in DIR and run the whole story."""
-    from commands.demo import run_demo
+    from videotheque.commands.demo import run_demo
 
     code = run_demo(directory, home, echo=typer.echo)
     if code != EXIT_OK:
@@ -353,7 +353,7 @@ COMMAND_MODULES = (
     "cli_report",  # report, diff
 )
 for _module in COMMAND_MODULES:
-    importlib.import_module(f"commands.{_module}")
+    importlib.import_module(f"videotheque.commands.{_module}")
 
 
 def main() -> None:

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from commands.bootstrap import open_session, print_notices
-from commands.cli_base import (
+from videotheque.commands.bootstrap import open_session, print_notices
+from videotheque.commands.cli_base import (
     DryRunOpt,
     HomeOpt,
     JsonOpt,
@@ -17,8 +17,8 @@ from commands.cli_base import (
     print_json,
     print_table,
 )
-from commands.errors import EXIT_FINDINGS, EXIT_USAGE
-from domain.paths import display
+from videotheque.commands.errors import EXIT_FINDINGS, EXIT_USAGE
+from videotheque.domain.paths import display
 
 
 @command("analyze")
@@ -43,8 +43,8 @@ def analyze_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Read the files' technical facts with MediaInfo and record them (Analyzed events)."""
-    from commands.analyzer import analyze_library
-    from commands.progress import progress
+    from videotheque.commands.analyzer import analyze_library
+    from videotheque.commands.progress import progress
 
     if all_files and missing:
         fail("--all and --missing exclude each other", EXIT_USAGE)

@@ -11,6 +11,7 @@ import csv
 import functools
 import io
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -19,14 +20,14 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from commands.errors import EXIT_FINDINGS, VideothequeError
-from domain.paths import display
+from videotheque.commands.errors import EXIT_FINDINGS, VideothequeError
+from videotheque.domain.paths import display
 
 app = typer.Typer(
     name="videotheque",
     help="Keep a personal video library honest: catalog, enrich, repair links, check, report.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion
     pretty_exceptions_show_locals=False,  # never an API key in a traceback
     rich_markup_mode=None,
 )
@@ -56,6 +57,49 @@ DryRunOpt = Annotated[
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from videotheque import __version__
+
+        typer.echo(f"videotheque {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def global_options(
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            help="Same as a command's --home, typed before the command.",
+            show_default=False,
+        ),
+    ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="Same as a command's --store, typed before the command.",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+        ),
+    ] = False,
+) -> None:
+    """Keep a personal video library honest: catalog, enrich, repair links, check, report."""
+    # A command's own options are parsed after this runs: handing the global values over
+    # through the variables the options read gives the order people expect (the option after
+    # the command, then the one before it, then the environment, then the default).
+    if home is not None:
+        os.environ["VIDEOTHEQUE_HOME"] = os.fspath(home)
+    if store is not None:
+        os.environ["VIDEOTHEQUE_STORE"] = store
 
 
 def command(name: str | None = None, **kwargs: Any) -> Callable[[F], F]:

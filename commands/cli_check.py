@@ -6,10 +6,18 @@ from typing import Annotated, Any
 
 import typer
 
-from commands.bootstrap import open_session, print_notices
-from commands.checker import CheckReport, check_library
-from commands.cli_base import HomeOpt, JsonOpt, StoreOpt, command, note, print_json, print_table
-from domain import integrity
+from videotheque.commands.bootstrap import open_session, print_notices
+from videotheque.commands.checker import CheckReport, check_library
+from videotheque.commands.cli_base import (
+    HomeOpt,
+    JsonOpt,
+    StoreOpt,
+    command,
+    note,
+    print_json,
+    print_table,
+)
+from videotheque.domain import integrity
 
 _LABELS = {
     integrity.GHOSTS: "ghosts (catalogued, missing on disk)",
@@ -86,7 +94,7 @@ def check_cmd(
 ) -> None:
     """Find ghosts, orphans, broken and stray links, duplicates and (with --verify-hash)
     hash mismatches. Changes no file. Exit 0 clean, 1 findings, 3 a root unreachable."""
-    from commands.progress import progress
+    from videotheque.commands.progress import progress
 
     with open_session(home, store) as session, progress() as bar:
         report = check_library(

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from commands.bootstrap import open_session, print_notices
-from commands.cli_base import (
+from videotheque.commands.bootstrap import open_session, print_notices
+from videotheque.commands.cli_base import (
     DryRunOpt,
     HomeOpt,
     JsonOpt,
@@ -19,8 +19,8 @@ from commands.cli_base import (
     print_json,
     print_table,
 )
-from commands.errors import EXIT_FINDINGS, EXIT_USAGE, UsageError
-from domain.paths import display
+from videotheque.commands.errors import EXIT_FINDINGS, EXIT_USAGE, UsageError
+from videotheque.domain.paths import display
 
 RateOpt = Annotated[
     list[str] | None,
@@ -49,8 +49,8 @@ def parse_rates(values: list[str] | None) -> dict[str, float]:
 
 def settings(section: dict[str, Any], rates: dict[str, float]) -> dict[str, Any]:
     """What config.toml's [enrich] may tune: threshold, gap, rates, timeout, retries."""
-    from commands.providers.http import RetryPolicy
-    from domain.titles import Rule
+    from videotheque.commands.providers.http import RetryPolicy
+    from videotheque.domain.titles import Rule
 
     try:
         rule = Rule(
@@ -93,8 +93,8 @@ def enrich_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Match files to TMDB / TVDB / NFO titles; unsure ones go to the validation queue."""
-    from commands.enricher import EnrichOptions, enrich
-    from commands.progress import progress
+    from videotheque.commands.enricher import EnrichOptions, enrich
+    from videotheque.commands.progress import progress
 
     with open_session(home, store) as session, progress() as bar:
         options = EnrichOptions(
@@ -146,7 +146,7 @@ def pending_cmd(
     store: StoreOpt = None,
 ) -> None:
     """The validation queue: files without a sure match, with candidates and scores."""
-    from commands.validator import queue
+    from videotheque.commands.validator import queue
 
     with open_session(home, store) as session:
         entries = queue(session)
@@ -194,7 +194,7 @@ def validate_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Decide for queued files: choose a candidate, give an id, reject or skip."""
-    from commands import validator as v
+    from videotheque.commands import validator as v
 
     chosen = [a for a, on in (("choose", choose is not None), ("id", id_ is not None),
                               ("reject", reject), ("skip", skip)) if on]  # fmt: skip
@@ -248,7 +248,7 @@ def _ask(entry: dict[str, Any] | None) -> Any:
     from rich.console import Console
     from rich.prompt import Prompt
 
-    from commands import validator as v
+    from videotheque.commands import validator as v
 
     assert entry is not None
     console = Console(stderr=False, highlight=False, markup=False)

@@ -8,10 +8,18 @@ from typing import Annotated, Any
 
 import typer
 
-from commands.bootstrap import open_session, print_notices
-from commands.cli_base import DryRunOpt, HomeOpt, JsonOpt, StoreOpt, command, note, print_json
-from domain.link_plan import QUARANTINE, REPAIR, SKIP, Decision, Proposal
-from domain.paths import display
+from videotheque.commands.bootstrap import open_session, print_notices
+from videotheque.commands.cli_base import (
+    DryRunOpt,
+    HomeOpt,
+    JsonOpt,
+    StoreOpt,
+    command,
+    note,
+    print_json,
+)
+from videotheque.domain.link_plan import QUARANTINE, REPAIR, SKIP, Decision, Proposal
+from videotheque.domain.paths import display
 
 
 @command("repair-links")
@@ -38,7 +46,7 @@ def repair_links_cmd(
 ) -> None:
     """Find broken links under the video root and repair them (by identity, then by name)
     or quarantine them. Interactive unless --auto or --dry-run."""
-    from commands.repairer import repair_links
+    from videotheque.commands.repairer import repair_links
 
     chooser = None if (auto or dry_run) else _Asker(err=json_out)
     with open_session(home, store) as session:
@@ -139,7 +147,7 @@ def organize_cmd(
 ) -> None:
     """Create or update the video tree from the catalog: Films/Title (Year)/... and
     Series/Show (Year)/Season 01/... (templates in config.toml [organize])."""
-    from commands.organizer import organize
+    from videotheque.commands.organizer import organize
 
     with open_session(home, store) as session:
         report = organize(session, dry_run=dry_run, arguments={"dry_run": dry_run})
@@ -183,7 +191,7 @@ def undo_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Revert the link actions of one run (repairs, quarantines, organize), newest first."""
-    from commands.undoer import undo_run
+    from videotheque.commands.undoer import undo_run
 
     with open_session(home, store) as session:
         report = undo_run(

@@ -8,9 +8,16 @@ from typing import Annotated, Any
 
 import typer
 
-from commands.bootstrap import open_session, print_notices
-from commands.cli_base import HomeOpt, JsonOpt, StoreOpt, command, print_json, print_table
-from commands.moments import FORMS, parse_moment
+from videotheque.commands.bootstrap import open_session, print_notices
+from videotheque.commands.cli_base import (
+    HomeOpt,
+    JsonOpt,
+    StoreOpt,
+    command,
+    print_json,
+    print_table,
+)
+from videotheque.commands.moments import FORMS, parse_moment
 
 DateHelp = f"Accepts {FORMS}."
 
@@ -47,8 +54,8 @@ def report_cmd(
 ) -> None:
     """The audit report: library, activity charts, runs, imports and moves, enrichments,
     the validation queue, repairs and integrity, as one HTML file or as Markdown."""
-    from commands.errors import UsageError
-    from commands.reporter import build_report
+    from videotheque.commands.errors import UsageError
+    from videotheque.commands.reporter import build_report
 
     if fmt not in ("html", "md"):
         raise UsageError(f"--format must be html or md, not {fmt!r}")
@@ -83,7 +90,7 @@ def diff_cmd(
 ) -> None:
     """What changed between two moments: files added, moved, vanished, enriched, links
     repaired (both states replayed from the event store)."""
-    from commands.reporter import diff
+    from videotheque.commands.reporter import diff
 
     moment_from = parse_moment(start, end_of_day=False, option="--from")
     moment_to = parse_moment(end, end_of_day=True, option="--to") if end else None

@@ -16,7 +16,7 @@ from typing import Any
 
 import platformdirs
 
-from commands.errors import NotInitialisedError, UsageError
+from videotheque.commands.errors import NotInitialisedError, UsageError
 
 DEFAULT_EXTENSIONS = (
     "mkv", "mp4", "avi", "m4v", "mov", "wmv", "ts", "m2ts", "webm", "mpg", "mpeg",

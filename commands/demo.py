@@ -26,11 +26,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from commands.bootstrap import open_session
-from commands.config import load_config
-from commands.errors import EXIT_OK, UsageError
-from commands.importer import import_storage
-from commands.setup import init_library
+from videotheque.commands.bootstrap import open_session
+from videotheque.commands.config import load_config
+from videotheque.commands.errors import EXIT_OK, UsageError
+from videotheque.commands.importer import import_storage
+from videotheque.commands.setup import init_library
 
 Echo = Callable[[str], None]
 
@@ -44,7 +44,7 @@ def _available(module: str) -> bool:
 
 
 def run_demo(directory: Path, home: Path | None, echo: Echo) -> int:
-    from commands.demo_library import build_demo_library
+    from videotheque.commands.demo_library import build_demo_library
 
     root = Path(os.path.abspath(directory.expanduser()))
     home_dir = Path(os.path.abspath((home or root / "home").expanduser()))
@@ -65,8 +65,13 @@ def run_demo(directory: Path, home: Path | None, echo: Echo) -> int:
     c = report.counts
     echo(f"1. import: {c['new']} new files recorded as {report.events} events")
 
-    _step(echo, "2. enrich from NFO sidecars", "commands.enricher", lambda: _enrich(home_dir))
-    _step(echo, "3. organize", "commands.organizer", lambda: _organize(home_dir))
+    _step(
+        echo,
+        "2. enrich from NFO sidecars",
+        "videotheque.commands.enricher",
+        lambda: _enrich(home_dir),
+    )
+    _step(echo, "3. organize", "videotheque.commands.organizer", lambda: _organize(home_dir))
 
     moved = _move_storage(demo.storage, demo.video)
     echo(
@@ -77,9 +82,11 @@ def run_demo(directory: Path, home: Path | None, echo: Echo) -> int:
         report = import_storage(session, arguments=DEMO)
     echo(f"5. import again: {report.counts['moved']} files moved, same identities")
 
-    _step(echo, "6. check", "commands.checker", lambda: _check(home_dir))
-    _step(echo, "7. repair-links --auto", "commands.repairer", lambda: _repair(home_dir))
-    _step(echo, "8. check again", "commands.checker", lambda: _check(home_dir))
+    _step(echo, "6. check", "videotheque.commands.checker", lambda: _check(home_dir))
+    _step(
+        echo, "7. repair-links --auto", "videotheque.commands.repairer", lambda: _repair(home_dir)
+    )
+    _step(echo, "8. check again", "videotheque.commands.checker", lambda: _check(home_dir))
 
     out = root / "reports"
     out.mkdir(exist_ok=True)
@@ -119,7 +126,7 @@ def _move_storage(storage: Path, video: Path) -> int:
 
 
 def _check(home: Path) -> str:
-    from commands.checker import check_library
+    from videotheque.commands.checker import check_library
 
     with open_session(home) as session:
         report = check_library(session, arguments=DEMO)
@@ -136,7 +143,7 @@ _FINDINGS = (
 
 
 def _enrich(home: Path) -> str:
-    from commands.enricher import EnrichOptions, enrich
+    from videotheque.commands.enricher import EnrichOptions, enrich
 
     with open_session(home) as session:
         report = enrich(session, EnrichOptions(provider="nfo"), env={}, arguments=DEMO)
@@ -148,7 +155,7 @@ def _enrich(home: Path) -> str:
 
 
 def _organize(home: Path) -> str:
-    from commands.organizer import organize
+    from videotheque.commands.organizer import organize
 
     with open_session(home) as session:
         report = organize(session, arguments=DEMO)
@@ -161,7 +168,7 @@ def _organize(home: Path) -> str:
 
 
 def _repair(home: Path) -> str:
-    from commands.repairer import repair_links
+    from videotheque.commands.repairer import repair_links
 
     with open_session(home) as session:
         report = repair_links(session, auto=True, arguments={**DEMO, "auto": True})
@@ -172,7 +179,7 @@ def _repair(home: Path) -> str:
 
 
 def _reports(home: Path, html: Path, md: Path) -> dict[str, Any]:
-    from commands.reporter import build_report
+    from videotheque.commands.reporter import build_report
 
     with open_session(home) as session:
         a = build_report(session, "html", output=html)

@@ -31,20 +31,34 @@ from uuid import UUID
 import httpx
 from eventsourcing.persistence import IntegrityError
 
-from commands.bootstrap import Session
-from commands.errors import EXIT_FINDINGS, EXIT_OK, StoreError, UsageError
-from commands.matcher import Query
-from commands.progress import Progress
-from commands.providers import nfo, tmdb, tvdb
-from commands.providers.base import MOVIE, SERIES, ProviderAuthError, ProviderError
-from commands.providers.http import ProviderHttp, RetryPolicy
-from commands.resolver import Resolution, Resolver
-from domain.enrichment import ENRICHED, FAILED, PENDING, REJECTED, VALIDATED, candidate_key
-from domain.media_facts import looks_partial
-from domain.paths import display
-from domain.titles import Decision, ExternalIds, Rule, decide, extract_ids, normalize_title
-from projections.media import durations
-from projections.queries_enrich import EnrichTarget, enrich_targets
+from videotheque.commands.bootstrap import Session
+from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, StoreError, UsageError
+from videotheque.commands.matcher import Query
+from videotheque.commands.progress import Progress
+from videotheque.commands.providers import nfo, tmdb, tvdb
+from videotheque.commands.providers.base import MOVIE, SERIES, ProviderAuthError, ProviderError
+from videotheque.commands.providers.http import ProviderHttp, RetryPolicy
+from videotheque.commands.resolver import Resolution, Resolver
+from videotheque.domain.enrichment import (
+    ENRICHED,
+    FAILED,
+    PENDING,
+    REJECTED,
+    VALIDATED,
+    candidate_key,
+)
+from videotheque.domain.media_facts import looks_partial
+from videotheque.domain.paths import display
+from videotheque.domain.titles import (
+    Decision,
+    ExternalIds,
+    Rule,
+    decide,
+    extract_ids,
+    normalize_title,
+)
+from videotheque.projections.media import durations
+from videotheque.projections.queries_enrich import EnrichTarget, enrich_targets
 
 PROVIDER_CHOICES = ("auto", "tmdb", "tvdb", "nfo")
 CONFLICT_RETRIES = 5  # appends that met another machine's (shared store), read again

@@ -18,14 +18,14 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
-from commands.analyzer import ImportAnalysis, start_import_analysis
-from commands.bootstrap import Session
-from commands.errors import MassVanishError, StorageUnreachableError
-from commands.fingerprint import ALGORITHM, fingerprint_many
-from commands.progress import Progress
-from commands.scanner import ScanError, scan_storage
-from domain.errors import DomainError
-from domain.import_plan import (
+from videotheque.commands.analyzer import ImportAnalysis, start_import_analysis
+from videotheque.commands.bootstrap import Session
+from videotheque.commands.errors import MassVanishError, StorageUnreachableError
+from videotheque.commands.fingerprint import ALGORITHM, fingerprint_many
+from videotheque.commands.progress import Progress
+from videotheque.commands.scanner import ScanError, scan_storage
+from videotheque.domain.errors import DomainError
+from videotheque.domain.import_plan import (
     Action,
     Known,
     Plan,
@@ -34,10 +34,10 @@ from domain.import_plan import (
     index_by_path,
     plan_import,
 )
-from domain.media_file import MediaFile
-from domain.paths import display
-from projections.base import bulk
-from projections.queries import known_files, present_stats
+from videotheque.domain.media_file import MediaFile
+from videotheque.domain.paths import display
+from videotheque.projections.base import bulk
+from videotheque.projections.queries import known_files, present_stats
 
 MASS_VANISH_RATIO = 0.20
 # Test-only fault injection (tests/e2e/test_kill_import.py); never set it otherwise:
@@ -87,13 +87,13 @@ class ImportReport:
 
 
 def default_parser() -> Parser:
-    from commands.naming import parse_many
+    from videotheque.commands.naming import parse_many
 
     return parse_many
 
 
 def parser_label() -> str:
-    from commands.naming import PARSER_NAME, PARSER_VERSION
+    from videotheque.commands.naming import PARSER_NAME, PARSER_VERSION
 
     return f"{PARSER_NAME} {PARSER_VERSION}"
 

@@ -21,8 +21,18 @@ from uuid import UUID
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder, Transcoder, Transcoding
+from eventsourcing.utils import register_topic
 
-from commands.errors import UsageError
+import videotheque.domain
+from videotheque.commands.errors import UsageError
+
+# Releases before 0.2 installed the domain as a top-level package, ``domain``: their stored
+# events name ``domain.media_file:MediaFile.Imported``. Events are forever, so those topics
+# resolve to the same classes, now ``videotheque.domain...`` (events written from now on
+# carry the new topics; the projection reads only the class names).
+LEGACY_TOPIC_PACKAGES = {"domain": videotheque.domain}
+for _old, _package in LEGACY_TOPIC_PACKAGES.items():
+    register_topic(_old, _package)
 
 SAVE_BATCH = 1000
 

@@ -39,12 +39,12 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from commands.bootstrap import Session
-from commands.errors import UsageError
-from commands.linkscan import Roots, resolve_text
-from domain.errors import DomainError
-from domain.link import QUARANTINED, REMOVED, Link
-from domain.paths import display, is_within
+from videotheque.commands.bootstrap import Session
+from videotheque.commands.errors import UsageError
+from videotheque.commands.linkscan import Roots, resolve_text
+from videotheque.domain.errors import DomainError
+from videotheque.domain.link import QUARANTINED, REMOVED, Link
+from videotheque.domain.paths import display, is_within
 
 NOT_A_LINK = "\x00not-a-link"  # what observe() says of a file or folder at a path
 BATCH = 1000
@@ -116,7 +116,7 @@ def roots_of(session: Session) -> Roots:
     c = session.config
     if c.storage is None or c.video is None or c.trash is None:
         raise UsageError("the library has no storage, video or trash root: run `init` again")
-    from commands.setup import check_roots
+    from videotheque.commands.setup import check_roots
 
     storage = Path(os.path.abspath(c.storage))
     video = Path(os.path.abspath(c.video))

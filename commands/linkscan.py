@@ -18,8 +18,8 @@ import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from domain.link_plan import LOOP, MISSING, OUTSIDE, UNREADABLE
-from domain.paths import relative_to
+from videotheque.domain.link_plan import LOOP, MISSING, OUTSIDE, UNREADABLE
+from videotheque.domain.paths import relative_to
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from commands.errors import LockedError
+from videotheque.commands.errors import LockedError
 
 LOCK_NAME = "lock"
 

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from commands.providers.base import Candidate
-from domain.media_facts import runtime_penalty
-from domain.titles import Decision, Rule, decide, normalize_title
+from videotheque.commands.providers.base import Candidate
+from videotheque.domain.media_facts import runtime_penalty
+from videotheque.domain.titles import Decision, Rule, decide, normalize_title
 
 ALT_WEIGHT = 0.97
 KIND_PENALTY = 0.20

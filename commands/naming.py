@@ -30,7 +30,7 @@ from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
-from commands.fingerprint import worker_pool_context
+from videotheque.commands.fingerprint import worker_pool_context
 
 PARSER_NAME = "guessit"
 RULES_VERSION = "vtq1"

@@ -15,15 +15,23 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
-from commands.bootstrap import Session
-from commands.config import Config
-from commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from commands.linkops import Journal, Op, Outcome, execute, pending_journals, recover, roots_of
-from commands.linkops import tmp_name as _tmp_name
-from commands.linkscan import LinkEntry, Roots, inspect_link
-from domain.ids import link_id
-from domain.link_plan import link_text
-from domain.organize_plan import (
+from videotheque.commands.bootstrap import Session
+from videotheque.commands.config import Config
+from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from videotheque.commands.linkops import (
+    Journal,
+    Op,
+    Outcome,
+    execute,
+    pending_journals,
+    recover,
+    roots_of,
+)
+from videotheque.commands.linkops import tmp_name as _tmp_name
+from videotheque.commands.linkscan import LinkEntry, Roots, inspect_link
+from videotheque.domain.ids import link_id
+from videotheque.domain.link_plan import link_text
+from videotheque.domain.organize_plan import (
     DEFAULT_TEMPLATES,
     Placeable,
     Placement,
@@ -32,8 +40,8 @@ from domain.organize_plan import (
     desired_link,
     place,
 )
-from domain.paths import display
-from projections.links import current_paths, named_files, tracked_links
+from videotheque.domain.paths import display
+from videotheque.projections.links import current_paths, named_files, tracked_links
 
 
 @dataclass

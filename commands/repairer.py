@@ -18,13 +18,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from commands.bootstrap import Session
-from commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from commands.linkops import Journal, Op, Outcome, execute, pending_journals, recover, roots_of
-from commands.linkops import tmp_name as _tmp_name
-from commands.linkscan import LinkEntry, Roots, scan_links
-from domain.ids import link_id
-from domain.link_plan import (
+from videotheque.commands.bootstrap import Session
+from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from videotheque.commands.linkops import (
+    Journal,
+    Op,
+    Outcome,
+    execute,
+    pending_journals,
+    recover,
+    roots_of,
+)
+from videotheque.commands.linkops import tmp_name as _tmp_name
+from videotheque.commands.linkscan import LinkEntry, Roots, scan_links
+from videotheque.domain.ids import link_id
+from videotheque.domain.link_plan import (
     IDENTITY,
     QUARANTINE,
     REPAIR,
@@ -44,8 +52,8 @@ from domain.link_plan import (
     propose,
     quarantine_path,
 )
-from domain.paths import display, is_within, relative_to
-from projections.links import current_paths, named_files, path_holders, tracked_links
+from videotheque.domain.paths import display, is_within, relative_to
+from videotheque.projections.links import current_paths, named_files, path_holders, tracked_links
 
 Parser = Callable[[list[str]], list[dict[str, Any]]]
 # Asked about one proposal (its index and the total): a decision, or None to quit.
@@ -97,7 +105,7 @@ class RepairReport:
 
 
 def default_parser() -> Parser:
-    from commands.naming import parse_many
+    from videotheque.commands.naming import parse_many
 
     return parse_many
 

@@ -18,13 +18,13 @@ from typing import Any
 
 import duckdb
 
-from commands.bootstrap import Session, app_version
-from commands.errors import UsageError
-from projections import queries_report as q
-from projections.projector import Recorder
-from projections.time_travel import event_time, replay_until
-from reports.charts import INTEGRITY_SERIES, events_chart, integrity_chart
-from reports.render import render
+from videotheque.commands.bootstrap import Session, app_version
+from videotheque.commands.errors import UsageError
+from videotheque.projections import queries_report as q
+from videotheque.projections.projector import Recorder
+from videotheque.projections.time_travel import event_time, replay_until
+from videotheque.reports.charts import INTEGRITY_SERIES, events_chart, integrity_chart
+from videotheque.reports.render import render
 
 ROW_LIMIT = 200  # rows per table in a report; the rest are counted, not listed
 FINDING_HELP = {

@@ -22,12 +22,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from commands.matcher import MatchResult, Query, Scored, match, year_penalty
-from commands.providers.base import MOVIE, SERIES, Candidate
-from commands.providers.nfo import NfoInfo
-from commands.providers.tmdb import TmdbClient
-from commands.providers.tvdb import TvdbClient
-from domain.titles import Decision, ExternalIds, Rule
+from videotheque.commands.matcher import MatchResult, Query, Scored, match, year_penalty
+from videotheque.commands.providers.base import MOVIE, SERIES, Candidate
+from videotheque.commands.providers.nfo import NfoInfo
+from videotheque.commands.providers.tmdb import TmdbClient
+from videotheque.commands.providers.tvdb import TvdbClient
+from videotheque.domain.titles import Decision, ExternalIds, Rule
 
 DETAILS_TOP = 3
 # A file shorter than this (minutes) matched without a runtime has its match's details

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from domain.paths import display
+from videotheque.domain.paths import display
 
 
 @dataclass

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from commands.bootstrap import resolve_home, resolve_store
-from commands.config import Config, load_config, save_config
-from commands.errors import UsageError
-from commands.library import open_library, redact
+from videotheque.commands.bootstrap import resolve_home, resolve_store
+from videotheque.commands.config import Config, load_config, save_config
+from videotheque.commands.errors import UsageError
+from videotheque.commands.library import open_library, redact
 
 
 def check_roots(storage: Path, video: Path, trash: Path) -> None:

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from commands.bootstrap import Session
-from commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from commands.linkops import (
+from videotheque.commands.bootstrap import Session
+from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from videotheque.commands.linkops import (
     Journal,
     Op,
     Outcome,
@@ -30,10 +30,10 @@ from commands.linkops import (
     roots_of,
     tmp_name,
 )
-from commands.linkscan import Roots, resolve_text
-from domain.link_plan import undo_trash_path
-from domain.paths import display
-from projections.links import find_runs, run_link_actions, tracked_links, undone_by
+from videotheque.commands.linkscan import Roots, resolve_text
+from videotheque.domain.link_plan import undo_trash_path
+from videotheque.domain.paths import display
+from videotheque.projections.links import find_runs, run_link_actions, tracked_links, undone_by
 
 
 @dataclass

@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from commands.bootstrap import Session
-from commands.errors import EXIT_FINDINGS, UsageError, VideothequeError
-from commands.providers import tmdb, tvdb
-from commands.providers.base import SERIES, Candidate, ProviderError
-from domain.enrichment import candidate_key, parse_key
-from domain.errors import DomainError
-from domain.paths import display
-from projections import queries
-from projections.queries_enrich import pending_queue
+from videotheque.commands.bootstrap import Session
+from videotheque.commands.errors import EXIT_FINDINGS, UsageError, VideothequeError
+from videotheque.commands.providers import tmdb, tvdb
+from videotheque.commands.providers.base import SERIES, Candidate, ProviderError
+from videotheque.domain.enrichment import candidate_key, parse_key
+from videotheque.domain.errors import DomainError
+from videotheque.domain.paths import display
+from videotheque.projections import queries
+from videotheque.projections.queries_enrich import pending_queue
 
 ACTIONS = ("choose", "id", "reject", "skip", "quit")
 

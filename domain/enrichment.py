@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from domain.errors import DomainError
+from videotheque.domain.errors import DomainError
 
 PROVIDERS = ("tmdb", "tvdb", "nfo")
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from domain.ids import file_id_text
-from domain.media_file import MediaFile
+from videotheque.domain.ids import file_id_text
+from videotheque.domain.media_file import MediaFile
 
 PRESENT = "present"
 VANISHED = "vanished"

@@ -19,8 +19,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import DomainError
-from domain.ids import link_id
+from videotheque.domain.errors import DomainError
+from videotheque.domain.ids import link_id
 
 FOUND = "found"  # tracked as found on disk, nothing done yet
 LINKED = "linked"  # a link the tool made or repaired is at the path

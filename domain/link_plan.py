@@ -18,7 +18,7 @@ import posixpath
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from domain.titles import normalize_title
+from videotheque.domain.titles import normalize_title
 
 # Why a link is a finding.
 MISSING = "missing"  # its target does not exist

@@ -12,11 +12,11 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain import enrichment as en
-from domain.errors import DomainError
-from domain.ids import file_id
-from domain.integrity import Verification, compare
-from domain.media_facts import RECORDED_STATUSES
+from videotheque.domain import enrichment as en
+from videotheque.domain.errors import DomainError
+from videotheque.domain.ids import file_id
+from videotheque.domain.integrity import Verification, compare
+from videotheque.domain.media_facts import RECORDED_STATUSES
 
 PRESENT = "present"
 VANISHED = "vanished"

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import DomainError
+from videotheque.domain.errors import DomainError
 
 
 class Run(Aggregate):

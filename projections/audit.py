@@ -8,9 +8,9 @@ from typing import Any
 
 import duckdb
 
-from domain.paths import display
-from projections.base import insert_rows, json_text, json_texts
-from projections.events import StoredEvent
+from videotheque.domain.paths import display
+from videotheque.projections.base import insert_rows, json_text, json_texts
+from videotheque.projections.events import StoredEvent
 
 # The keys that name the path an event is about, in order of preference.
 _PATH_KEYS = ("path", "new_path", "link")

@@ -14,8 +14,8 @@ from typing import Any, Protocol
 import duckdb
 import orjson
 
-from domain.paths import display
-from projections.events import StoredEvent
+from videotheque.domain.paths import display
+from videotheque.projections.events import StoredEvent
 
 
 class Projection(Protocol):
@@ -69,7 +69,7 @@ def switch_interval(seconds: float) -> Iterator[None]:
 
 
 def read_sql(name: str) -> str:
-    return resources.files("projections").joinpath("sql", name).read_text(encoding="utf-8")
+    return resources.files(__package__).joinpath("sql", name).read_text(encoding="utf-8")
 
 
 def insert_columns(

@@ -13,9 +13,9 @@ from typing import Any
 
 import duckdb
 
-from domain.paths import display, to_bytes
-from projections.base import insert_rows
-from projections.events import StoredEvent
+from videotheque.domain.paths import display, to_bytes
+from videotheque.projections.base import insert_rows
+from videotheque.projections.events import StoredEvent
 
 FILE_EVENTS = {"Imported", "Moved", "Copied", "Vanished", "Reappeared", "Replaced", "Touched"}
 

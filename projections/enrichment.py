@@ -13,8 +13,8 @@ from typing import Any
 
 import duckdb
 
-from projections.base import insert_columns
-from projections.events import StoredEvent
+from videotheque.projections.base import insert_columns
+from videotheque.projections.events import StoredEvent
 
 EVENTS = {"Enriched", "MatchAmbiguous", "NoMatch", "EnrichmentFailed", "MatchValidated",
           "MatchRejected"}  # fmt: skip

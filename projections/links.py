@@ -15,9 +15,9 @@ from typing import Any
 
 import duckdb
 
-from domain.paths import display, to_bytes
-from projections.base import insert_columns
-from projections.events import StoredEvent
+from videotheque.domain.paths import display, to_bytes
+from videotheque.projections.base import insert_columns
+from videotheque.projections.events import StoredEvent
 
 LINK_EVENTS = {
     "Tracked",

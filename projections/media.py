@@ -11,10 +11,10 @@ from typing import Any
 
 import duckdb
 
-from domain.media_facts import language_code, media_problem, resolution_label
-from domain.paths import display
-from projections.base import insert_columns
-from projections.events import StoredEvent
+from videotheque.domain.media_facts import language_code, media_problem, resolution_label
+from videotheque.domain.paths import display
+from videotheque.projections.base import insert_columns
+from videotheque.projections.events import StoredEvent
 
 _COLUMNS = {
     "file_id": "UUID",

@@ -21,9 +21,9 @@ from typing import Any
 
 import duckdb
 
-from projections.base import Projection, bulk, read_sql, switch_interval
-from projections.events import StoredEvent, decode
-from projections.registry import VIEWS, all_projections
+from videotheque.projections.base import Projection, bulk, read_sql, switch_interval
+from videotheque.projections.events import StoredEvent, decode
+from videotheque.projections.registry import VIEWS, all_projections
 
 BATCH = 10_000  # events read and applied at a time
 GROUP = 6  # batches a transaction (see _follow)

@@ -7,8 +7,8 @@ from typing import Any
 
 import duckdb
 
-from domain.import_plan import Known
-from domain.paths import display
+from videotheque.domain.import_plan import Known
+from videotheque.domain.paths import display
 
 
 def known_files(con: duckdb.DuckDBPyConnection) -> dict[str, Known]:
@@ -152,7 +152,9 @@ def resolve_file_ids(con: duckdb.DuckDBPyConnection, path_or_id: str) -> list[st
         [shown],
     ).fetchall()
     ids = [str(r[0]) for r in rows]
-    from projections.links import resolve_link_ids  # a link path: the link and its files
+    from videotheque.projections.links import (
+        resolve_link_ids,  # a link path: the link and its files
+    )
 
     return ids + [i for i in resolve_link_ids(con, text) if i not in ids]
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from domain.paths import display
+from videotheque.domain.paths import display
 
 FILE_TYPES = ("Imported", "Moved", "Copied", "Vanished", "Reappeared", "Replaced", "Touched")
 ENRICH_TYPES = (

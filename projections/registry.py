@@ -6,13 +6,13 @@ its schema in projections/sql/, and one line here.
 
 from __future__ import annotations
 
-from projections.audit import EventsProjection, RunsProjection
-from projections.base import Projection
-from projections.catalog import CatalogProjection
-from projections.enrichment import EnrichmentProjection
-from projections.integrity import IntegrityProjection
-from projections.links import LinksProjection
-from projections.media import MediaProjection
+from videotheque.projections.audit import EventsProjection, RunsProjection
+from videotheque.projections.base import Projection
+from videotheque.projections.catalog import CatalogProjection
+from videotheque.projections.enrichment import EnrichmentProjection
+from videotheque.projections.integrity import IntegrityProjection
+from videotheque.projections.links import LinksProjection
+from videotheque.projections.media import MediaProjection
 
 
 def all_projections() -> list[Projection]:

@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from projections.events import StoredEvent
-from projections.projector import CatchUp, Projector, Recorder
+from videotheque.projections.events import StoredEvent
+from videotheque.projections.projector import CatchUp, Projector, Recorder
 
 
 def event_time(event: StoredEvent) -> datetime:

@@ -123,7 +123,7 @@ def candidate(c: dict[str, Any]) -> str:
 def candidates_text(raw: list[Any]) -> str:
     """Candidates of a match on one line, best first: ``1. The Matrix (1999) tmdb:603
     0.98; 2. ...`` (for ``history``)."""
-    from projections.queries_report import normalize_candidate
+    from videotheque.projections.queries_report import normalize_candidate
 
     ranked = sorted(
         (normalize_candidate(c) for c in raw),
@@ -139,7 +139,7 @@ def candidates_text(raw: list[Any]) -> str:
 @functools.cache
 def environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("reports", "templates"),
+        loader=PackageLoader(__package__, "templates"),
         autoescape=select_autoescape(
             enabled_extensions=("html.j2", "html", "svg.j2"),
             disabled_extensions=("md.j2", "md"),

@@ -45,6 +45,22 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def require_chromium() -> str:
+    """The browser, or a skip that says why; in CI (VIDEOTHEQUE_REQUIRE_CHROMIUM, set by
+    .ci/run, which installs Debian's chromium) a failure instead, never a silent skip."""
+    import os
+
+    import pytest
+
+    found = chromium()
+    if found is not None:
+        return found
+    why = "Debian's chromium is not installed (apt-get install chromium)"
+    if os.environ.get("VIDEOTHEQUE_REQUIRE_CHROMIUM"):
+        pytest.fail(f"{why}, and VIDEOTHEQUE_REQUIRE_CHROMIUM is set")
+    pytest.skip(why)
+
+
 class BrowserError(RuntimeError):
     pass
 

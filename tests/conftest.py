@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from commands.cli import app
+from videotheque.commands.cli import app
 
 PG_URL = os.environ.get("VIDEOTHEQUE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 

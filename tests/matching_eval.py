@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from commands.matcher import Query
-from commands.naming import parse_name
-from commands.providers import tmdb, tvdb
-from commands.providers.http import RetryPolicy
-from commands.resolver import Resolver, kind_of
-from domain.titles import Decision, extract_ids
 from tests.fakes.provider_server import FakeProviders
+from videotheque.commands.matcher import Query
+from videotheque.commands.naming import parse_name
+from videotheque.commands.providers import tmdb, tvdb
+from videotheque.commands.providers.http import RetryPolicy
+from videotheque.commands.resolver import Resolver, kind_of
+from videotheque.domain.titles import Decision, extract_ids
 
 SET = Path(__file__).resolve().parent / "fixtures" / "matching_set.json"
 

@@ -33,9 +33,9 @@ from eventsourcing.persistence import Transcoder, Transcoding
 from freezegun import freeze_time
 from freezegun.api import FakeDatetime
 
-from commands.bootstrap import open_session
-from commands.library import Library
 from tests.conftest import Lib
+from videotheque.commands.bootstrap import open_session
+from videotheque.commands.library import Library
 
 
 class FakeDatetimeAsISO(Transcoding):
@@ -409,7 +409,7 @@ def build_story(lib: Lib) -> Story:
 
 
 def _shown(name: str) -> str:
-    from domain.paths import display
+    from videotheque.domain.paths import display
 
     return display(name)
 

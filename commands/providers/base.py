@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from commands.errors import UsageError
-from domain.titles import ExternalIds
+from videotheque.commands.errors import UsageError
+from videotheque.domain.titles import ExternalIds
 
 MOVIE = "movie"
 SERIES = "series"

@@ -35,7 +35,11 @@ import httpx
 from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
-from commands.providers.base import ProviderAuthError, ProviderConfigError, ProviderError
+from videotheque.commands.providers.base import (
+    ProviderAuthError,
+    ProviderConfigError,
+    ProviderError,
+)
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 HEADROOM = 0.925

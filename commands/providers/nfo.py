@@ -22,8 +22,8 @@ from pathlib import Path
 import defusedxml
 import defusedxml.ElementTree as DET
 
-from commands.providers.base import MOVIE, SERIES, Candidate, year_of
-from domain.titles import ExternalIds, extract_ids
+from videotheque.commands.providers.base import MOVIE, SERIES, Candidate, year_of
+from videotheque.domain.titles import ExternalIds, extract_ids
 
 PROVIDER = "nfo"
 MAX_BYTES = 2 * 1024 * 1024

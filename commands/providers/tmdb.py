@@ -12,9 +12,15 @@ from typing import Any
 
 import httpx
 
-from commands.providers.base import MOVIE, SERIES, Candidate, ProviderConfigError, year_of
-from commands.providers.http import ProviderHttp, RetryPolicy, Secret
-from domain.titles import ExternalIds
+from videotheque.commands.providers.base import (
+    MOVIE,
+    SERIES,
+    Candidate,
+    ProviderConfigError,
+    year_of,
+)
+from videotheque.commands.providers.http import ProviderHttp, RetryPolicy, Secret
+from videotheque.domain.titles import ExternalIds
 
 PROVIDER = "tmdb"
 DEFAULT_URL = "https://api.themoviedb.org/3"

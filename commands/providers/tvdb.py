@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from commands.providers.base import (
+from videotheque.commands.providers.base import (
     SERIES,
     Candidate,
     ProviderAuthError,
@@ -29,8 +29,8 @@ from commands.providers.base import (
     ProviderError,
     year_of,
 )
-from commands.providers.http import ProviderHttp, RetryPolicy, Secret, remember_secret
-from domain.titles import ExternalIds
+from videotheque.commands.providers.http import ProviderHttp, RetryPolicy, Secret, remember_secret
+from videotheque.domain.titles import ExternalIds
 
 PROVIDER = "tvdb"
 DEFAULT_URL = "https://api4.thetvdb.com/v4"

@@ -21,9 +21,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import commands.bootstrap
-import commands.importer
-import commands.progress
+import videotheque.commands.bootstrap
+import videotheque.commands.importer
+import videotheque.commands.progress
 
 STARTED = time.perf_counter()
 timings: dict[str, Any] = {"tasks": {}, "catch_up": []}
@@ -36,7 +36,7 @@ def parse_trivially(paths: list[str]) -> list[dict[str, Any]]:
     ]
 
 
-class TimedProgress(commands.progress.Progress):
+class TimedProgress(videotheque.commands.progress.Progress):
     """Keeps when each task started and was last updated, and its last count."""
 
     def __init__(self) -> None:
@@ -54,14 +54,14 @@ class TimedProgress(commands.progress.Progress):
 
 
 @contextmanager
-def timed_progress(enabled: bool | None = None) -> Iterator[commands.progress.Progress]:
+def timed_progress(enabled: bool | None = None) -> Iterator[videotheque.commands.progress.Progress]:
     yield TimedProgress()
 
 
-real_catch_up = commands.bootstrap.Session.catch_up
+real_catch_up = videotheque.commands.bootstrap.Session.catch_up
 
 
-def timed_catch_up(self: commands.bootstrap.Session) -> Any:
+def timed_catch_up(self: videotheque.commands.bootstrap.Session) -> Any:
     start = time.perf_counter()
     result = real_catch_up(self)
     timings["catch_up"].append(
@@ -81,14 +81,14 @@ def write_timings() -> None:
         Path(path).write_text(json.dumps(timings), encoding="utf-8")
 
 
-commands.importer.default_parser = lambda: parse_trivially
-commands.importer.parser_label = lambda: "trivial 0"
-commands.progress.progress = timed_progress
-commands.bootstrap.Session.catch_up = timed_catch_up  # type: ignore[method-assign]
+videotheque.commands.importer.default_parser = lambda: parse_trivially
+videotheque.commands.importer.parser_label = lambda: "trivial 0"
+videotheque.commands.progress.progress = timed_progress
+videotheque.commands.bootstrap.Session.catch_up = timed_catch_up  # type: ignore[method-assign]
 atexit.register(write_timings)
 
 if __name__ == "__main__":
-    from commands.cli import main
+    from videotheque.commands.cli import main
 
     sys.argv[0] = "videotheque"
     main()

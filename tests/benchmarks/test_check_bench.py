@@ -30,9 +30,6 @@ from typing import Any
 
 import pytest
 
-from commands.bootstrap import open_session
-from commands.checker import CheckReport, check_library
-from commands.fingerprint import CHUNK, fingerprint_fd
 from tests.benchmarks.treegen import (
     best_of,
     find_broken_floor,
@@ -41,6 +38,9 @@ from tests.benchmarks.treegen import (
     make_storage_tree,
     walk_floor,
 )
+from videotheque.commands.bootstrap import open_session
+from videotheque.commands.checker import CheckReport, check_library
+from videotheque.commands.fingerprint import CHUNK, fingerprint_fd
 
 pytestmark = pytest.mark.benchmark
 
@@ -60,8 +60,8 @@ class Library:
 def make_library(base: Path, storage: Path) -> Library:
     from typer.testing import CliRunner
 
-    from commands.cli import app
-    from commands.importer import import_storage
+    from videotheque.commands.cli import app
+    from videotheque.commands.importer import import_storage
 
     home = base / "home"
     result = CliRunner().invoke(
@@ -127,7 +127,7 @@ def test_check_is_within_2x_of_a_walk_plus_find(big: Library) -> None:
 
 def _cli_seconds(lib: Library) -> float:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    argv = [sys.executable, "-m", "commands.cli", "check", "--home", str(lib.home)]
+    argv = [sys.executable, "-m", "videotheque", "check", "--home", str(lib.home)]
 
     def once() -> None:
         proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, check=False)

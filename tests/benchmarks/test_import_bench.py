@@ -109,7 +109,7 @@ def _mkv_files(storage: Path) -> list[str]:
 def warm(storage: Path, files: list[str] | None) -> float:
     """Read what an import reads of every file (the data of the three sampled chunks, not
     their holes: reading those would fill the page cache with gigabytes of zero pages)."""
-    from commands.fingerprint import fingerprint_many
+    from videotheque.commands.fingerprint import fingerprint_many
 
     paths = [str(storage / rel) for rel in (files if files is not None else _mkv_files(storage))]
     start = time.perf_counter()
@@ -134,8 +134,8 @@ def evict(storage: Path, files: list[str] | None) -> float:
 def new_home(base: Path, name: str, storage: Path) -> Path:
     from typer.testing import CliRunner
 
-    import commands.cli  # noqa: F401  (registers the commands)
-    from commands.cli_base import app
+    import videotheque.commands.cli  # noqa: F401  (registers the commands)
+    from videotheque.commands.cli_base import app
 
     home = base / name
     result = CliRunner().invoke(

@@ -20,13 +20,13 @@ from typing import Any
 
 import pytest
 
-from commands.bootstrap import open_session
-from commands.importer import import_storage
-from commands.linkops import roots_of
-from commands.linkscan import scan_links
-from commands.repairer import repair_links
-from commands.setup import init_library
-from commands.undoer import undo_run
+from videotheque.commands.bootstrap import open_session
+from videotheque.commands.importer import import_storage
+from videotheque.commands.linkops import roots_of
+from videotheque.commands.linkscan import scan_links
+from videotheque.commands.repairer import repair_links
+from videotheque.commands.setup import init_library
+from videotheque.commands.undoer import undo_run
 
 LINKS = 100_000
 BROKEN = 2_000

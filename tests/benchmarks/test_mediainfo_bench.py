@@ -17,13 +17,18 @@ from typing import Any
 
 import pytest
 
-import commands.importer as importer
-from commands.bootstrap import open_session
-from commands.fingerprint import fingerprint
-from commands.importer import import_storage
-from commands.mediainfo import analyze_file, analyze_many, default_workers, mediainfo_version
-from commands.setup import init_library
+import videotheque.commands.importer as importer
 from tests import media_factory as mf
+from videotheque.commands.bootstrap import open_session
+from videotheque.commands.fingerprint import fingerprint
+from videotheque.commands.importer import import_storage
+from videotheque.commands.mediainfo import (
+    analyze_file,
+    analyze_many,
+    default_workers,
+    mediainfo_version,
+)
+from videotheque.commands.setup import init_library
 
 pytestmark = pytest.mark.benchmark
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from commands import naming
 from tests.unit.naming_eval import guessit_alone, load_cases
+from videotheque.commands import naming
 
 pytestmark = pytest.mark.benchmark
 

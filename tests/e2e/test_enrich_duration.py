@@ -8,9 +8,9 @@ from uuid import UUID
 
 import pytest
 
-from commands.bootstrap import open_session
 from tests.conftest import Lib
 from tests.fakes.provider_server import FakeProviders
+from videotheque.commands.bootstrap import open_session
 
 # Two films of one title and one year (a feature and a TV film), and The Matrix.
 CATALOGUE = {

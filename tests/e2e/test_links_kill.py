@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from commands.linkops import KILL_ENV
 from tests.conftest import Lib
 from tests.link_tree import link, link_events, move
+from videotheque.commands.linkops import KILL_ENV
 
 # 13 ops in link order ("Films/B orphan.mkv" first), 4 per batch (VIDEOTHEQUE_LINK_BATCH)
 REPO = Path(__file__).resolve().parents[2]
@@ -43,7 +43,7 @@ def library(lib: Lib) -> list[str]:
 def run_killed(lib: Lib, kill: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, **{KILL_ENV: kill, "VIDEOTHEQUE_LINK_BATCH": "4"})
     env["PYTHONPATH"] = str(REPO)
-    cmd = [sys.executable, "-m", "commands.cli", "repair-links", "--auto",
+    cmd = [sys.executable, "-m", "videotheque", "repair-links", "--auto",
            "--quarantine-orphans", "--home", str(lib.home)]  # fmt: skip
     return subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
 

@@ -8,9 +8,9 @@ import os
 
 import duckdb
 
-from projections.links import named_files
 from tests.conftest import Lib
 from tests.link_tree import link, link_events, move, snapshot
+from videotheque.projections.links import named_files
 
 HEAT = "Films/Heat (1995)/Heat (1995).mkv"
 EPISODE = "Series/Kaamelott/Season 01/Kaamelott - S01E02.mkv"

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import os
 
-from commands.bootstrap import open_session
-from commands.repairer import repair_links
-from domain.link_plan import REPAIR, Decision, Proposal
 from tests.conftest import Lib
 from tests.link_tree import films, link, link_events, move, snapshot
+from videotheque.commands.bootstrap import open_session
+from videotheque.commands.repairer import repair_links
+from videotheque.domain.link_plan import REPAIR, Decision, Proposal
 
 AMELIE = "Films/Amelie (2001)/Amelie (2001).mkv"
 MATRIX = "Films/The Matrix (1999)/The Matrix (1999).mkv"

@@ -2,7 +2,7 @@
 
 It must render with no console error, no failed or outside request, show every section,
 keep hostile file names as text (no script runs, no element is injected), fit a phone's
-width, and print. Deselect with ``-m "not browser"`` where Chromium is not installed.
+width, and print. Skipped (with the reason) where Chromium is not installed; CI fails instead.
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ SECTIONS = {
 
 @pytest.fixture(scope="module")
 def html(story: Story, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa: F811
-    if browser.chromium() is None:
-        pytest.fail("chromium is not installed: apt-get install chromium (or -m 'not browser')")
+    browser.require_chromium()
     out = tmp_path_factory.mktemp("html") / "audit.html"
     result = story.lib.cli("report", "-o", str(out))
     assert result.exit_code == 0, result.output
@@ -49,8 +48,7 @@ def desktop(html: Path) -> Iterator[browser.Page]:
 def test_the_harness_sees_errors(tmp_path: Path) -> None:
     """A page that logs an error, throws and loads a missing file is caught: the clean
     result below cannot come from a harness that sees nothing."""
-    if browser.chromium() is None:
-        pytest.fail("chromium is not installed: apt-get install chromium (or -m 'not browser')")
+    browser.require_chromium()
     bad = tmp_path / "bad.html"
     bad.write_text(
         "<!DOCTYPE html><img src='missing.png'><script>console.error('boom');null.x</script>",

@@ -14,7 +14,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import commands.importer
+import videotheque.commands.importer
 
 
 def parse_trivially(paths: list[str]) -> list[dict[str, Any]]:
@@ -24,11 +24,11 @@ def parse_trivially(paths: list[str]) -> list[dict[str, Any]]:
     ]
 
 
-commands.importer.default_parser = lambda: parse_trivially
-commands.importer.parser_label = lambda: "trivial 0"
+videotheque.commands.importer.default_parser = lambda: parse_trivially
+videotheque.commands.importer.parser_label = lambda: "trivial 0"
 
 if __name__ == "__main__":
-    from commands.cli import main
+    from videotheque.commands.cli import main
 
     sys.argv[0] = "videotheque"
     main()

@@ -689,3 +689,37 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve until killed: ``python -m tests.fakes.provider_server [--catalogue FILE]``.
+
+    Prints the environment that points videotheque at it (``NAME=value`` lines) on stdout,
+    then serves; a JSON file with ``films``/``series`` (or a ``catalogue`` key holding
+    them, as ``tests/fixtures/matching_set.json`` has) gives the titles it knows.
+    """
+    import argparse
+    import signal
+    import sys
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--catalogue", type=Path)
+    args = parser.parse_args(argv)
+    catalogue: dict[str, Any] = {}
+    if args.catalogue:
+        data = json.loads(args.catalogue.read_text(encoding="utf-8"))
+        catalogue = data.get("catalogue", data)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    with FakeProviders(catalogue) as fake:
+        for name, value in fake.env().items():
+            print(f"{name}={value}")
+        sys.stdout.flush()
+        try:
+            done.wait()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -58,17 +58,17 @@ def configure() -> None:
     _KILL_AFTER = float(os.environ.get("VTQ_FAULT_KILL_AFTER") or 0)
     _count, _started = 0, None
     batch = os.environ.get("VTQ_FAULT_RECORD_BATCH")
-    import commands.enricher
-    import commands.importer
+    import videotheque.commands.enricher
+    import videotheque.commands.importer
 
-    commands.importer.RECORD_BATCH = int(batch) if batch else 1000
-    commands.enricher._Recorder.BATCH = int(batch) if batch else 500
+    videotheque.commands.importer.RECORD_BATCH = int(batch) if batch else 1000
+    videotheque.commands.enricher._Recorder.BATCH = int(batch) if batch else 500
     if os.environ.get("VTQ_FAULT_FAST_PARSER"):
-        commands.importer.default_parser = lambda: _parse_trivially
-        commands.importer.parser_label = lambda: "trivial 0"
+        videotheque.commands.importer.default_parser = lambda: _parse_trivially
+        videotheque.commands.importer.parser_label = lambda: "trivial 0"
     else:
-        commands.importer.default_parser = _REAL_PARSER[0]
-        commands.importer.parser_label = _REAL_PARSER[1]
+        videotheque.commands.importer.default_parser = _REAL_PARSER[0]
+        videotheque.commands.importer.parser_label = _REAL_PARSER[1]
 
 
 def _die() -> None:
@@ -138,22 +138,27 @@ def _at_exit() -> None:
 
 
 def instrument() -> None:
-    import commands.importer
-    import commands.library
-    import commands.linkops
-    import commands.lock
-    import commands.providers.http
-    import projections.projector
+    import videotheque.commands.importer
+    import videotheque.commands.library
+    import videotheque.commands.linkops
+    import videotheque.commands.lock
+    import videotheque.commands.providers.http
+    import videotheque.projections.projector
 
-    commands.lock.HomeLock.acquire = _on_lock(commands.lock.HomeLock.acquire)  # type: ignore[method-assign]
-    _around(commands.library.Library, "_record", "save<", "save>")
+    videotheque.commands.lock.HomeLock.acquire = _on_lock(
+        videotheque.commands.lock.HomeLock.acquire
+    )  # type: ignore[method-assign]
+    _around(videotheque.commands.library.Library, "_record", "save<", "save>")
     for name in ("symlink", "rename", "replace", "link", "unlink"):
         _around(os, name, None, f"fs:{name}")
-    _around(commands.linkops.Journal, "append", None, "journal")
-    _around(projections.projector.Projector, "_apply", None, "projection")
-    _around_async(commands.providers.http.ProviderHttp, "_send", "http")
-    _REAL_PARSER[:] = [commands.importer.default_parser, commands.importer.parser_label]
-    import commands.cli  # every command, imported once
+    _around(videotheque.commands.linkops.Journal, "append", None, "journal")
+    _around(videotheque.projections.projector.Projector, "_apply", None, "projection")
+    _around_async(videotheque.commands.providers.http.ProviderHttp, "_send", "http")
+    _REAL_PARSER[:] = [
+        videotheque.commands.importer.default_parser,
+        videotheque.commands.importer.parser_label,
+    ]
+    import videotheque.commands.cli  # every command, imported once
 
 
 _REAL_PARSER: list[Any] = []
@@ -195,7 +200,7 @@ def _child(request: dict[str, Any]) -> None:
             os.dup2(fd, target)
         sys.stdin = open(0, closefd=False)  # noqa: SIM115
         configure()
-        from commands.cli import main
+        from videotheque.commands.cli import main
 
         sys.argv = ["videotheque", *request["argv"]]
         try:
@@ -219,7 +224,7 @@ if __name__ == "__main__":
     else:
         configure()
         atexit.register(_at_exit)
-        from commands.cli import main
+        from videotheque.commands.cli import main
 
         sys.argv[0] = "videotheque"
         main()

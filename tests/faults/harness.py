@@ -218,8 +218,8 @@ def _normalise(value: Any, run_ids: set[str]) -> Any:
 
 def stored_events(home: Home) -> list[Any]:
     """Every event of the store, decoded (position order)."""
-    from commands.library import open_library
-    from projections.projector import Recorder
+    from videotheque.commands.library import open_library
+    from videotheque.projections.projector import Recorder
 
     library = open_library(home.store, home.home)
     try:
@@ -330,8 +330,8 @@ def runs_of(db: Path) -> list[tuple[str, str, str]]:
 
 def rebuilt_dump(home: Home, workdir: Path) -> dict[str, list[Any]]:
     """The projection replayed from the store into a new file (the store is only read)."""
-    from commands.library import open_library
-    from projections.projector import Projector
+    from videotheque.commands.library import open_library
+    from videotheque.projections.projector import Projector
 
     library = open_library(home.store, home.home)
     try:
@@ -360,8 +360,8 @@ class State:
 
 def catch_up(home: Home) -> None:
     """What every command does first: bring the projection up to the store."""
-    from commands.library import open_library
-    from projections.projector import Projector
+    from videotheque.commands.library import open_library
+    from videotheque.projections.projector import Projector
 
     library = open_library(home.store, home.home)
     try:

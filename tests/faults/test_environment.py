@@ -24,11 +24,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import commands.cli  # noqa: F401  (registers every command on the app)
-from commands.cli_base import app
+import videotheque.commands.cli  # noqa: F401  (registers every command on the app)
 from tests.conftest import Lib
 from tests.fakes.provider_server import FakeProviders
 from tests.faults import harness
+from videotheque.commands.cli_base import app
 
 pytestmark = pytest.mark.slow
 FILES = [f"Films/Film {i} ({2000 + i})/Film.{2000 + i}.mkv" for i in range(8)]
@@ -281,7 +281,7 @@ def test_a_second_command_on_a_busy_home_exits_4_and_changes_nothing(
         fake.set_latency(0.4)  # a slow provider keeps the first command busy
         env = {**os.environ, **fake.env(), "PYTHONPATH": str(harness.REPO)}
         first = subprocess.Popen(
-            [sys.executable, "-m", "commands.cli", "enrich", "--json", "--rate", "tmdb=2",
+            [sys.executable, "-m", "videotheque", "enrich", "--json", "--rate", "tmdb=2",
              "--home", str(lib.home)],
             cwd=harness.REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip

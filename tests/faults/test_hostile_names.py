@@ -18,8 +18,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from domain.paths import display
 from tests.conftest import Lib
+from videotheque.domain.paths import display
 
 # Relative to storage, as bytes: every one is a video file the import must catalog.
 NAMES: list[bytes] = [

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import pytest
 
-from commands.demo_library import DemoLibrary
 from tests.fakes.provider_server import FakeProviders
 from tests.faults import harness, scenarios
+from videotheque.commands.demo_library import DemoLibrary
 
 pytestmark = pytest.mark.slow
 

@@ -25,18 +25,18 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from commands.bootstrap import open_session
-from commands.fingerprint import fingerprint
-from commands.importer import import_storage
-from commands.library import Library, store_env
-from commands.setup import init_library
-from domain.errors import DomainError
-from domain.ids import file_id
-from domain.link import Link
-from domain.media_file import MediaFile
-from domain.run import Run
-from projections.projector import Projector
 from tests.faults.harness import dump, first_difference
+from videotheque.commands.bootstrap import open_session
+from videotheque.commands.fingerprint import fingerprint
+from videotheque.commands.importer import import_storage
+from videotheque.commands.library import Library, store_env
+from videotheque.commands.setup import init_library
+from videotheque.domain.errors import DomainError
+from videotheque.domain.ids import file_id
+from videotheque.domain.link import Link
+from videotheque.domain.media_file import MediaFile
+from videotheque.domain.run import Run
+from videotheque.projections.projector import Projector
 
 pytestmark = pytest.mark.slow
 SETTINGS = settings(

@@ -12,11 +12,11 @@ from uuid import UUID
 
 import pytest
 
-from commands import checker
-from commands.bootstrap import open_session
-from commands.linkscan import Roots, scan_links
-from domain.media_file import MediaFile
 from tests.conftest import Lib
+from videotheque.commands import checker
+from videotheque.commands.bootstrap import open_session
+from videotheque.commands.linkscan import Roots, scan_links
+from videotheque.domain.media_file import MediaFile
 
 
 @pytest.fixture

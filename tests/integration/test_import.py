@@ -18,9 +18,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from commands.fingerprint import fingerprint, fingerprint_many
-from domain.media_file import MediaFile
 from tests.conftest import Lib
+from videotheque.commands.fingerprint import fingerprint, fingerprint_many
+from videotheque.domain.media_file import MediaFile
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -288,7 +288,7 @@ def _drop_file_permission_override() -> None:
 
 def cli_without_root_override(lib: Lib, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the CLI in a subprocess that chmod 000 really stops (as root too)."""
-    argv = [sys.executable, "-m", "commands.cli", *args, "--home", str(lib.home)]
+    argv = [sys.executable, "-m", "videotheque", *args, "--home", str(lib.home)]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run(
         argv,
@@ -357,7 +357,7 @@ def test_a_file_vanishing_mid_scan_is_an_error_not_a_crash(
         doomed.unlink()  # gone between the walk and the read
         return fingerprint_many(paths, **kw)
 
-    monkeypatch.setattr("commands.importer.fingerprint_many", delete_then_hash)
+    monkeypatch.setattr("videotheque.commands.importer.fingerprint_many", delete_then_hash)
     report = run_import(lib, expect=1)
     assert counts(report) == {"new": 1}
     assert report["errors"] == [
@@ -413,7 +413,7 @@ def test_non_utf8_names_survive_byte_for_byte(lib: Lib) -> None:
     assert os.fsencode(move["data"]["old_path"]) == name
     assert os.fsencode(move["data"]["new_path"]) == b"Films \xe9/" + name
     # And the store itself holds the exact path (the aggregate, decoded from the store).
-    from commands.bootstrap import open_session
+    from videotheque.commands.bootstrap import open_session
 
     with open_session(lib.home, lib.store, catch_up=False) as session:
         from uuid import UUID
@@ -687,7 +687,7 @@ def test_config_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     """config.toml may hold a PostgreSQL password: other users must not read it."""
     from typer.testing import CliRunner
 
-    from commands.cli import app
+    from videotheque.commands.cli import app
 
     home = tmp_path / "home"
     (tmp_path / "lib" / "storage").mkdir(parents=True)
@@ -699,8 +699,8 @@ def test_config_is_readable_by_its_owner_only(tmp_path: Path) -> None:
 def test_present_stats_are_those_of_the_known_files(lib: Lib) -> None:
     """The re-import's shortcut query agrees with the full catalog it stands in for: copies,
     moves, vanished files, non-UTF-8 names."""
-    from domain.import_plan import index_by_path
-    from projections.queries import known_files, present_stats
+    from videotheque.domain.import_plan import index_by_path
+    from videotheque.projections.queries import known_files, present_stats
 
     _busy_history(lib)
     odd = os.fsencode(lib.storage) + b"/Caf\xe9 (1999).mkv"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from commands.linkops import Guard, Op, apply, tmp_name
-from commands.linkscan import Roots
+from videotheque.commands.linkops import Guard, Op, apply, tmp_name
+from videotheque.commands.linkscan import Roots
 
 
 @pytest.fixture

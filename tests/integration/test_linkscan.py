@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from commands.linkscan import Roots, inspect_link, scan_links
-from domain.link_plan import LOOP, MISSING, OUTSIDE
+from videotheque.commands.linkscan import Roots, inspect_link, scan_links
+from videotheque.domain.link_plan import LOOP, MISSING, OUTSIDE
 
 
 @pytest.fixture

@@ -11,8 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from commands.mediainfo import Facts, analyze, analyze_file, analyze_many, mediainfo_version
 from tests import media_factory as mf
+from videotheque.commands.mediainfo import (
+    Facts,
+    analyze,
+    analyze_file,
+    analyze_many,
+    mediainfo_version,
+)
 
 
 @pytest.fixture(scope="module")

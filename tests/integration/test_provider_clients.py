@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 
 import pytest
 
-from commands.providers import tmdb, tvdb
-from commands.providers.base import ProviderAuthError, ProviderError
-from commands.providers.http import ProviderHttp, RetryPolicy
 from tests.fakes.provider_server import TMDB_KEY, TMDB_TOKEN, TVDB_KEY, FakeProviders
+from videotheque.commands.providers import tmdb, tvdb
+from videotheque.commands.providers.base import ProviderAuthError, ProviderError
+from videotheque.commands.providers.http import ProviderHttp, RetryPolicy
 
 T = TypeVar("T")
 FAST = RetryPolicy(attempts=4, initial=0.05, maximum=0.2, jitter=0.02)

@@ -15,8 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from commands.bootstrap import app_version, open_session
-from commands.reporter import build_report
 from tests.report_story import (
     DAY2,
     DAY3_REPAIR,
@@ -28,6 +26,8 @@ from tests.report_story import (
     all_run_ids,
     story,  # noqa: F401  (fixture)
 )
+from videotheque.commands.bootstrap import app_version, open_session
+from videotheque.commands.reporter import build_report
 
 GOLDEN = Path(__file__).parent.parent / "fixtures" / "golden"
 GENERATED = datetime(2024, 3, 7, 12, 0, tzinfo=UTC)

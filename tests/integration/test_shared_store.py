@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-import commands.cli  # noqa: F401  (registers every command on the app)
-from commands.cli_base import app
+import videotheque.commands.cli  # noqa: F401  (registers every command on the app)
+from videotheque.commands.cli_base import app
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,7 +73,7 @@ def test_two_machines_on_one_postgres_store_converge(tmp_path: Path, pg_store: s
             [
                 sys.executable,
                 "-m",
-                "commands.cli",
+                "videotheque.commands.cli",
                 "import",
                 "--json",
                 "--home",
@@ -122,7 +122,7 @@ def _run_both(
     full = {**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)}
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "commands.cli", *args, "--home", str(h), "--store", store],
+            [sys.executable, "-m", "videotheque", *args, "--home", str(h), "--store", store],
             cwd=ROOT,
             env=full,
             stdout=subprocess.PIPE,
@@ -243,7 +243,7 @@ def test_machines_opening_one_store_at_the_same_moment_all_succeed(
                 [
                     sys.executable,
                     "-m",
-                    "commands.cli",
+                    "videotheque.commands.cli",
                     *args,
                     "--home",
                     str(h),
@@ -271,8 +271,8 @@ def test_an_import_that_meets_another_machines_is_planned_again(
     move), then, while A parses names, machine B records the same changes; A's append
     conflicts (IntegrityError on the new files; StalePlanError on the move, found first),
     so A catches up, plans again and records nothing twice."""
-    from commands.bootstrap import open_session
-    from commands.importer import import_storage
+    from videotheque.commands.bootstrap import open_session
+    from videotheque.commands.importer import import_storage
 
     real = tmp_path / "nas" / "storage"
     real.mkdir(parents=True)

@@ -1,7 +1,7 @@
 """Events projected in SQL (staged) make exactly the rows the Python projections make.
 
 The projector cuts most events' payload out of the stored JSON without decoding it and
-projects them in SQL (``projections.events.cut_payload``, ``Projector.stage``). The same
+projects them in SQL (``videotheque.projections.events.cut_payload``, ``Projector.stage``). The same
 store replayed with that switched off (every event decoded and applied in Python) must give
 the same tables, byte for byte: on the demo library (every command's events) plus names
 that JSON and DuckDB treat specially.
@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import commands.cli  # noqa: F401  (registers the commands)
-import projections.events
-from commands.cli_base import app
-from commands.library import open_library
-from projections.events import cut_payload, decode
-from projections.projector import Projector
+import videotheque.commands.cli
+import videotheque.projections.events
 from tests.faults.harness import dump
+from videotheque.commands.cli_base import app
+from videotheque.commands.library import open_library
+from videotheque.projections.events import cut_payload, decode
+from videotheque.projections.projector import Projector
 
 ODD_NAMES = [
     "Amélie (2001).mkv",  # non-ASCII: \u escapes in the store, UTF-8 in DuckDB
@@ -78,7 +78,7 @@ def test_staged_and_decoded_events_make_the_same_projection(
 
         fast_db, slow_db = tmp_path / "staged.duckdb", tmp_path / "decoded.duckdb"
         Projector(fast_db, library.recorder).rebuild()
-        monkeypatch.setattr(projections.events, "cut_payload", lambda state: None)
+        monkeypatch.setattr(videotheque.projections.events, "cut_payload", lambda state: None)
         Projector(slow_db, library.recorder).rebuild()
     finally:
         library.close()
@@ -134,7 +134,7 @@ def test_a_non_finite_float_is_projected_as_the_python_path_does(
 ) -> None:
     """Python's json writes ``NaN`` (not JSON): such an event is decoded the long way, so
     its rows are the ones a replay that decodes everything makes."""
-    from domain.media_file import MediaFile
+    from videotheque.domain.media_file import MediaFile
 
     (tmp_path / "home").mkdir()
     library = open_library(None, tmp_path / "home")
@@ -152,7 +152,7 @@ def test_a_non_finite_float_is_projected_as_the_python_path_does(
         library.save(odd)
         fast_db, slow_db = tmp_path / "staged.duckdb", tmp_path / "decoded.duckdb"
         assert Projector(fast_db, library.recorder).catch_up().events == 1
-        monkeypatch.setattr(projections.events, "cut_payload", lambda state: None)
+        monkeypatch.setattr(videotheque.projections.events, "cut_payload", lambda state: None)
         Projector(slow_db, library.recorder).catch_up()
     finally:
         library.close()

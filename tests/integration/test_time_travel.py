@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from commands.bootstrap import open_session
-from projections import queries
-from projections.time_travel import RecorderUntil, replay_until
 from tests.conftest import PG_URL, Lib, _make_lib
 from tests.report_story import allow_fake_clock, frozen
+from videotheque.commands.bootstrap import open_session
+from videotheque.projections import queries
+from videotheque.projections.time_travel import RecorderUntil, replay_until
 
 JAN = "2024-01-10 09:00:00"
 FEB = "2024-02-10 09:00:00"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from commands.library import Library
-from domain.enrichment import ENRICHED, FAILED, PENDING, REJECTED, VALIDATED, parse_key
-from domain.errors import DomainError
-from domain.media_file import MediaFile
+from videotheque.commands.library import Library
+from videotheque.domain.enrichment import ENRICHED, FAILED, PENDING, REJECTED, VALIDATED, parse_key
+from videotheque.domain.errors import DomainError
+from videotheque.domain.media_file import MediaFile
 
 RUN = "00000000-0000-0000-0000-000000000001"
 MATRIX = {"provider": "tmdb", "provider_id": "603", "title": "Matrix",

@@ -7,7 +7,7 @@ from uuid import UUID, uuid5
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.ids import NAMESPACE, file_id, file_id_text, link_id
+from videotheque.domain.ids import NAMESPACE, file_id, file_id_text, link_id
 
 
 @settings(max_examples=300, derandomize=True)

@@ -13,10 +13,18 @@ from dataclasses import dataclass, field
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.ids import file_id
-from domain.import_plan import Action, Known, Plan, Seen, index_by_path, needs_hash, plan_import
-from domain.import_plan import apply_action as record_action
-from domain.media_file import PRESENT, VANISHED, MediaFile
+from videotheque.domain.ids import file_id
+from videotheque.domain.import_plan import (
+    Action,
+    Known,
+    Plan,
+    Seen,
+    index_by_path,
+    needs_hash,
+    plan_import,
+)
+from videotheque.domain.import_plan import apply_action as record_action
+from videotheque.domain.media_file import PRESENT, VANISHED, MediaFile
 
 RUN = "00000000-0000-0000-0000-000000000001"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from domain import integrity
-from domain.errors import DomainError
-from domain.media_file import MediaFile
-from domain.run import Run
+from videotheque.domain import integrity
+from videotheque.domain.errors import DomainError
+from videotheque.domain.media_file import MediaFile
+from videotheque.domain.run import Run
 
 RUN = "00000000-0000-0000-0000-0000000000aa"
 FP = "1234:00ff00ff00ff00ff00ff00ff00ff00ff"

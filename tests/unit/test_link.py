@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import DomainError
-from domain.ids import link_id
-from domain.link import FOUND, LINKED, QUARANTINED, REMOVED, Link
+from videotheque.domain.errors import DomainError
+from videotheque.domain.ids import link_id
+from videotheque.domain.link import FOUND, LINKED, QUARANTINED, REMOVED, Link
 
 RUN = "11111111-1111-4111-8111-111111111111"
 UNDO = "22222222-2222-4222-8222-222222222222"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.link_plan import (
+from videotheque.domain.link_plan import (
     BASENAME,
     IDENTITY,
     MISSING,

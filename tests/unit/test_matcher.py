@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from commands.matcher import Query, match, rank, similarity, year_penalty
-from commands.providers.base import Candidate
-from domain.titles import Decision
+from videotheque.commands.matcher import Query, match, rank, similarity, year_penalty
+from videotheque.commands.providers.base import Candidate
+from videotheque.domain.titles import Decision
 
 
 def film(pid: str, title: str, year: int | None, *, original: str | None = None,

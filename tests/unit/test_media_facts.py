@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from domain.errors import DomainError
-from domain.media_facts import (
+from videotheque.domain.errors import DomainError
+from videotheque.domain.media_facts import (
     language_code,
     looks_partial,
     media_problem,
@@ -15,7 +15,7 @@ from domain.media_facts import (
     runtime_difference,
     runtime_penalty,
 )
-from domain.media_file import MediaFile
+from videotheque.domain.media_file import MediaFile
 
 GOOD: dict[str, Any] = {
     "status": "ok",

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from domain.errors import DomainError
-from domain.ids import file_id
-from domain.media_file import PRESENT, VANISHED, MediaFile
+from videotheque.domain.errors import DomainError
+from videotheque.domain.ids import file_id
+from videotheque.domain.media_file import PRESENT, VANISHED, MediaFile
 
 RUN = "00000000-0000-0000-0000-0000000000aa"
 FP = "1234:00ff00ff00ff00ff00ff00ff00ff00ff"

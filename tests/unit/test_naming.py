@@ -12,8 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commands import naming
-from commands.naming import PARSER_NAME, PARSER_VERSION, RESULT_KEYS, parse_many, parse_name
+from videotheque.commands import naming
+from videotheque.commands.naming import (
+    PARSER_NAME,
+    PARSER_VERSION,
+    RESULT_KEYS,
+    parse_many,
+    parse_name,
+)
 
 
 def parsed(path: str, **fields: Any) -> None:

@@ -12,8 +12,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from commands.demo_library import build_demo_library
-from commands.naming import parse_name
 from tests.unit.naming_eval import (
     FIELDS,
     accuracy,
@@ -22,6 +20,8 @@ from tests.unit.naming_eval import (
     title_key,
     wrong_fields,
 )
+from videotheque.commands.demo_library import build_demo_library
+from videotheque.commands.naming import parse_name
 
 OURS_FLOOR = 0.98
 HOLDOUT_FLOOR = 0.95

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from commands.providers.base import MOVIE, SERIES
-from commands.providers.nfo import NfoError, read_nfo, sidecars
-from domain.titles import ExternalIds
+from videotheque.commands.providers.base import MOVIE, SERIES
+from videotheque.commands.providers.nfo import NfoError, read_nfo, sidecars
+from videotheque.domain.titles import ExternalIds
 
 KODI_MOVIE = """<?xml version="1.0" encoding="UTF-8" standalone="yes" ?>
 <movie>

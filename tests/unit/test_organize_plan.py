@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.organize_plan import (
+from videotheque.domain.organize_plan import (
     DEFAULT_TEMPLATES,
     Placeable,
     TemplateError,

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from jinja2 import UndefinedError
 
-from commands.errors import UsageError
-from commands.moments import parse_moment
-from reports.charts import events_chart, family_of, integrity_chart
-from reports.render import candidates_text, environment, md, render, title_of, visible
+from videotheque.commands.errors import UsageError
+from videotheque.commands.moments import parse_moment
+from videotheque.reports.charts import events_chart, family_of, integrity_chart
+from videotheque.reports.render import candidates_text, environment, md, render, title_of, visible
 
 # -- escaping --------------------------------------------------------------------------------
 

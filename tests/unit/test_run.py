@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from domain.errors import DomainError
-from domain.run import Run
+from videotheque.domain.errors import DomainError
+from videotheque.domain.run import Run
 
 
 def started() -> Run:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.titles import (
+from videotheque.domain.titles import (
     Decision,
     ExternalIds,
     Rule,
