@@ -118,7 +118,8 @@ def command(name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
                 fail(f"{exc.strerror or exc}{where} (nothing half-written is kept)", EXIT_FINDINGS)
             except Exception as exc:
                 if _is_storage_error(exc):
-                    fail(f"{type(exc).__name__}: {_first_line(exc)}", EXIT_FINDINGS)
+                    hint = _disk_full_hint(kw.get("home"), exc)
+                    fail(f"{type(exc).__name__}: {_first_line(exc)}{hint}", EXIT_FINDINGS)
                 raise
             except KeyboardInterrupt:
                 fail("interrupted: what was saved is kept; run the command again to finish", 130)
@@ -138,6 +139,14 @@ def _is_storage_error(exc: Exception) -> bool:
     from eventsourcing.persistence import PersistenceError
 
     return isinstance(exc, PersistenceError | duckdb.Error)
+
+
+def _disk_full_hint(home: Path | None, exc: BaseException) -> str:
+    """A store or projection that cannot grow: say which disk is full."""
+    from videotheque.commands.bootstrap import disk_full_hint
+    from videotheque.commands.config import default_home
+
+    return disk_full_hint(home or default_home(), exc)
 
 
 def _first_line(exc: BaseException) -> str:
