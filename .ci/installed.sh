@@ -51,6 +51,32 @@ cd "$work"  # nowhere near the checkout: only the installed package can be impor
 tail -n 3 "$work/demo.log"
 test -s "$work/demo/reports/audit.html"
 
+# Every read and write command of the README, from the install, on the demo's library
+# (exit 0 or 1 = findings; 2 and up, or a traceback, fail).
+run() {
+  local code=0
+  "$bin/videotheque" "$@" --home "$work/demo/home" >"$work/cmd.out" 2>"$work/cmd.err" || code=$?
+  if [ "$code" -gt 1 ] || grep -q "Traceback" "$work/cmd.err"; then
+    echo "videotheque $* exited $code" >&2; cat "$work/cmd.out" "$work/cmd.err" >&2; exit 1
+  fi
+  echo "  videotheque $*: exit $code"
+}
+run status
+run catalog --json
+run runs
+run history "Cinema/Inception (2010)/Inception (2010).mkv"
+run pending
+run analyze --missing
+run check
+run repair-links --dry-run
+run organize --dry-run
+run report --format md -o "$work/report.md"
+run diff --from 2000-01-01
+run sql "SELECT kind, count(*) AS n FROM files GROUP BY kind"
+run sql "SELECT type, count(*) FROM events GROUP BY type" --format csv
+run import --json
+run rebuild
+
 # enrich against the fake TMDB/TVDB server (over a real socket), from the install.
 (cd "$repo" && exec python3 -m tests.fakes.provider_server \
   --catalogue tests/fixtures/matching_set.json >"$work/server.env") &
