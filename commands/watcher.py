@@ -66,6 +66,7 @@ class Watcher:
         self.stop = threading.Event()
         self.in_pass = False
         self.passes = 0
+        self.recheck_at: float | None = None
 
     # -- signals ----------------------------------------------------------------------------
 
@@ -102,6 +103,18 @@ class Watcher:
         finally:
             self.in_pass = False
         self.passes += 1
+        self.recheck_at = None
+        recent = next((st.counts.get("skipped_recent") for st in report.steps
+                       if st.step == "import"), 0)  # fmt: skip
+        if recent:  # files still being written: look again once they are old enough
+            from videotheque.commands.bootstrap import resolve_home
+            from videotheque.commands.config import load_config
+
+            min_age = self.settings.options.min_age
+            if min_age is None:
+                min_age = load_config(resolve_home(self.settings.home)).min_age
+            self.recheck_at = time.monotonic() + min_age + 1.0
+            self.echo(f"  {recent} file(s) too recent: another pass in {min_age + 1.0:g} s")
         self.echo(pass_line(report))
         for need in report.needs:
             self.echo(f"  needs you: {need}")
@@ -175,6 +188,11 @@ class Watcher:
                         dirty_since = last_change = time.monotonic()  # busy: again later
                     elif code == EXIT_UNREACHABLE:
                         break  # restart the watch: the share may come back as a new mount
+                elif self.recheck_at is not None and now >= self.recheck_at:
+                    code = self.run_pass("files were too recent")
+                    last_look = time.monotonic()
+                    if code == EXIT_UNREACHABLE:
+                        break
                 elif s.poll and now - last_look >= s.poll:
                     last_look = now
                     why = self.probe()
