@@ -145,3 +145,34 @@ def server_notices(con: duckdb.DuckDBPyConnection, window: Any, limit: int) -> d
 def nfo_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Every NFO path (relative to the video root) videotheque wrote, and its last hash."""
     return {p: h for p, h in con.execute("SELECT path, content_hash FROM nfo_sidecars").fetchall()}
+
+
+def nfo_targets(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The links the tool made (``linked``) to present files with a match (enriched or
+    validated): what an NFO sidecar can say the catalog knows."""
+    rows = con.execute(
+        "SELECT l.raw_link, CAST(l.file_id AS VARCHAR), f.kind,"
+        " coalesce(f.canonical_title, f.title), coalesce(f.canonical_year, f.year),"
+        " f.season, f.episode, f.episodes, f.provider, f.provider_id"
+        " FROM links l JOIN files f ON f.id = l.file_id"
+        " WHERE l.state = 'linked' AND f.status = 'present'"
+        " AND f.match_status IN ('enriched', 'validated') AND f.kind IN ('movie', 'episode')"
+        " ORDER BY l.raw_link"
+    ).fetchall()
+    import os
+
+    return [
+        {
+            "link": os.fsdecode(bytes(raw)),
+            "file_id": fid,
+            "kind": kind,
+            "title": title,
+            "year": int(year) if year is not None else None,
+            "season": season,
+            "episode": episode,
+            "episodes": list(episodes or []),
+            "provider": provider,
+            "provider_id": provider_id,
+        }
+        for raw, fid, kind, title, year, season, episode, episodes, provider, provider_id in rows
+    ]
