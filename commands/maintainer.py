@@ -15,6 +15,7 @@ credentials, 3 when import's guard stopped the pass (then no later step runs).
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,7 +42,7 @@ from videotheque.commands.notifiers import (
 from videotheque.commands.progress import Progress
 from videotheque.domain.media_server import MediaServer, media_server_id
 from videotheque.domain.paths import display
-from videotheque.projections.maintenance import pending_count
+from videotheque.projections.maintenance import pending_count, tree_changes
 
 STEPS = ("import", "enrich", "organize", "repair", "check", "notify")
 DEFAULT_CHECK_OLDEST = 1000
@@ -215,6 +216,7 @@ def maintain(
     progress = progress or Progress(None)
     servers = servers_of(session.config)  # a bad [[notify]] is a usage error before any step
     report = PassReport(dry_run=options.dry_run, started_at=now_iso())
+    start_position = session.library.max_position()  # changes after it are this pass's
     pass_run = None
     if not options.dry_run:
         pass_run = session.start_run("maintain", arguments or {"steps": list(options.steps)})
@@ -241,8 +243,7 @@ def maintain(
                 elif step == "check":
                     _check(session, options, progress, result)
                 elif step == "notify":
-                    report.changed = changed_folders(organized, repaired, nfos)
-                    _notify(session, servers, report.changed, options, env, transport, result)
+                    _notify(session, servers, start_position, options, env, transport, result)
             except VideothequeError as exc:
                 result.exit_code = exc.exit_code
                 result.error = str(exc)
@@ -255,6 +256,10 @@ def maintain(
                 break
         with session.projector.connect() as con:
             report.pending = pending_count(con)
+            if options.dry_run:  # nothing recorded: what the steps' plans would change
+                report.changed = changed_folders(organized, repaired, nfos)
+            else:
+                report.changed = folders_of(tree_changes(con, start_position))
     finally:
         report.ended_at = now_iso()
         if pass_run is not None:
@@ -406,17 +411,34 @@ def _check(
         result.notes.append(str(p.get("reason")))
 
 
+def folders_of(changes: list[tuple[int, str, str]]) -> list[dict[str, Any]]:
+    """One update per folder of the video tree from ``tree_changes`` rows: ``Created``
+    when a link was created there, else ``Modified``."""
+    kinds: dict[str, str] = {}
+    for _, path, change in changes:
+        folder = posixpath.dirname(path)
+        if kinds.get(folder) != "Created":
+            kinds[folder] = change
+    return [{"folder": f, "type": kinds[f]} for f in sorted(kinds)]
+
+
 def _notify(
     session: Session,
     servers: list[ServerConfig],
-    changed: list[dict[str, Any]],
+    start_position: int,
     options: MaintainOptions,
     env: Mapping[str, str],
     transport: httpx.BaseTransport | None,
     result: StepResult,
 ) -> None:
+    """Tell each server what changed in the video tree since it was last told: the
+    changes are read from the store (this pass's, an interrupted pass's, those of
+    commands typed by hand), not from this pass's reports."""
     if not servers:
         result.skipped = "no media server configured ([[notify]] in config.toml)"
+        return
+    if options.dry_run:
+        result.skipped = "a dry run changes nothing to tell"
         return
     video = session.config.video
     assert video is not None
@@ -428,38 +450,39 @@ def _notify(
             known[s.name] = repo.get(media_server_id(s.name))
         except Exception:  # AggregateNotFound: never told anything yet
             known[s.name] = None
+    since = {n: (m.upto if m is not None else start_position) for n, m in known.items()}
+    with session.projector.connect() as con:
+        changes = tree_changes(con, min(since.values()))
+    top = max([since[n] for n in since] + [pos for pos, _, _ in changes])
+    fresh = {n: folders_of([c for c in changes if c[0] > since[n]]) for n in since}
     waiting = {n: (m.undelivered if m is not None else []) for n, m in known.items()}
-    if not changed and not any(waiting.values()):
+    if not any(fresh.values()) and not any(waiting.values()):
         result.skipped = "the video tree did not change"
         return
-    counts = {"servers": len(servers), "told": 0, "failed": 0, "folders": len(changed)}
+    counts = {"servers": len(servers), "told": 0, "failed": 0,
+              "folders": len({u["folder"] for f in fresh.values() for u in f})}  # fmt: skip
     result.counts = counts
-    if options.dry_run:
-        for s in servers:
-            updates = with_deletions(video_root, _merge(waiting[s.name], changed))
-            for u in updates:
-                result.notes.append(f"would tell {s.name}: {u['type']} {display(u['folder'])}")
-        return
     run = session.start_run("notify", {"servers": [s.name for s in servers],
-                                       "folders": len(changed), "by": "maintain"})  # fmt: skip
+                                       "folders": counts["folders"], "by": "maintain"})  # fmt: skip
     result.run_id = run.run_id
     auth_failed = False
     for s in servers:
-        server = known[s.name] or MediaServer.register(s.name, s.kind, run.run_id)
-        updates = with_deletions(video_root, server.to_send(changed))
+        server = known[s.name] or MediaServer.register(s.name, s.kind, run.run_id, start_position)
+        updates = with_deletions(video_root, server.to_send(fresh[s.name]))
         if not updates:
             continue
         delivery = deliver(s, video_root, updates, env=env, transport=transport)
         at = now_iso()
         if delivery.ok:
-            server.notified(updates, delivery.told, delivery.status, at, run.run_id)
+            server.notified(updates, delivery.told, delivery.status, at, run.run_id, top)
             counts["told"] += 1
             line = f"told {s.name} ({s.kind}): {len(updates)} folder(s)"
             if delivery.reason:
                 line += f"; {delivery.reason}"
             result.notes.append(line)
         else:
-            server.failed(updates, delivery.reason or "failed", delivery.status, at, run.run_id)
+            server.failed(updates, delivery.reason or "failed", delivery.status, at, run.run_id,
+                          top)  # fmt: skip
             counts["failed"] += 1
             auth_failed = auth_failed or delivery.auth
             result.notes.append(
@@ -472,12 +495,6 @@ def _notify(
     result.exit_code = EXIT_FINDINGS if auth_failed else EXIT_OK
     session.finish_run(dict(counts), result.exit_code)
     session.catch_up()
-
-
-def _merge(older: list[dict[str, Any]], newer: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from videotheque.domain.media_server import merge_updates
-
-    return merge_updates(older, newer)
 
 
 def undelivered(session: Session) -> dict[str, list[dict[str, Any]]]:

@@ -52,25 +52,29 @@ class MediaServer(Aggregate):
     kind: str
     undelivered: list[dict[str, Any]]
     last_told_at: str | None
+    upto: int  # the store position whose changes of the video tree it has been sent
 
     @staticmethod
     def create_id(name: str) -> UUID:
         return media_server_id(name)
 
     @classmethod
-    def register(cls, name: str, kind: str, run_id: str) -> MediaServer:
+    def register(cls, name: str, kind: str, run_id: str, upto: int = 0) -> MediaServer:
+        """A server first configured: it follows the changes after store position
+        ``upto`` (those made before were its own business)."""
         if not name:
             raise DomainError("a media server needs a name")
         if kind not in KINDS:
             raise DomainError(f"unknown media server kind {kind!r}: {', '.join(KINDS)}")
-        return cls(name=name, kind=kind, run_id=run_id)
+        return cls(name=name, kind=kind, run_id=run_id, upto=upto)
 
     @event("Registered")
-    def __init__(self, name: str, kind: str, run_id: str) -> None:
+    def __init__(self, name: str, kind: str, run_id: str, upto: int) -> None:
         self.name = name
         self.kind = kind
         self.undelivered = []
         self.last_told_at = None
+        self.upto = upto
 
     def to_send(self, new: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """What this pass must send: what was not delivered before, and what is new."""
@@ -84,12 +88,16 @@ class MediaServer(Aggregate):
         status: int | None,
         at: str,
         run_id: str,
+        upto: int | None = None,
     ) -> None:
-        """The server accepted ``updates`` (sent as ``told``, its own paths) at ``at``."""
+        """The server accepted ``updates`` (sent as ``told``, its own paths) at ``at``: the
+        changes up to store position ``upto`` are delivered."""
         check_updates(updates)
         if not updates:
             raise DomainError("nothing to notify")
-        self._notified(updates=updates, told=told, status=status, at=at, run_id=run_id)
+        upto = self.upto if upto is None else max(upto, self.upto)
+        self._notified(updates=updates, told=told, status=status, at=at, run_id=run_id,
+                       upto=upto)  # fmt: skip
 
     @event("Notified")
     def _notified(
@@ -99,10 +107,12 @@ class MediaServer(Aggregate):
         status: int | None,
         at: str,
         run_id: str,
+        upto: int,
     ) -> None:
         delivered = {u["folder"] for u in updates}
         self.undelivered = [u for u in self.undelivered if u["folder"] not in delivered]
         self.last_told_at = at
+        self.upto = upto
 
     def failed(
         self,
@@ -111,15 +121,18 @@ class MediaServer(Aggregate):
         status: int | None,
         at: str,
         run_id: str,
+        upto: int | None = None,
     ) -> None:
-        """The server could not be told ``updates``: they wait for the next pass."""
+        """The server could not be told ``updates``: they wait for the next pass (the
+        changes up to ``upto`` are now in ``undelivered``)."""
         check_updates(updates)
         if not updates:
             raise DomainError("nothing was to be notified")
         pending = merge_updates(self.undelivered, updates)
+        upto = self.upto if upto is None else max(upto, self.upto)
         self._notification_failed(
             updates=updates, undelivered=pending, reason=reason, status=status, at=at,
-            run_id=run_id,
+            run_id=run_id, upto=upto,
         )  # fmt: skip
 
     @event("NotificationFailed")
@@ -131,5 +144,7 @@ class MediaServer(Aggregate):
         status: int | None,
         at: str,
         run_id: str,
+        upto: int,
     ) -> None:
         self.undelivered = [dict(u) for u in undelivered]
+        self.upto = upto

@@ -176,3 +176,29 @@ def nfo_targets(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         }
         for raw, fid, kind, title, year, season, episode, episodes, provider, provider_id in rows
     ]
+
+
+# Events that change the video tree, and the kind of change they make to the link's folder.
+TREE_CHANGES = {
+    ("Link", "LinkCreated"): "Created",
+    ("Link", "LinkRetargeted"): "Modified",
+    ("Link", "LinkRepaired"): "Modified",
+    ("Link", "LinkRestored"): "Modified",
+    ("Link", "LinkQuarantined"): "Modified",
+    ("Link", "LinkRemoved"): "Modified",
+    ("Sidecar", "Written"): "Modified",
+    ("Sidecar", "Rewritten"): "Modified",
+}
+
+
+def tree_changes(con: duckdb.DuckDBPyConnection, after: int) -> list[tuple[int, str, str]]:
+    """``(position, path, change)`` of every event after store position ``after`` that
+    changed the video tree (``path``: the link or NFO, relative to the video root)."""
+    pairs = " OR ".join(f"(aggregate = '{a}' AND type = '{t}')" for a, t in TREE_CHANGES)
+    rows = con.execute(
+        "SELECT position, aggregate, type, coalesce(json_extract_string(payload, '$.link'),"
+        " json_extract_string(payload, '$.path')) FROM events"
+        f" WHERE position > ? AND ({pairs}) ORDER BY position",
+        [after],
+    ).fetchall()
+    return [(int(pos), path, TREE_CHANGES[(agg, typ)]) for pos, agg, typ, path in rows if path]

@@ -244,3 +244,26 @@ def test_pass_report_holds_the_pass_runs_only(
     (first_import,) = rows(lib, "SELECT run_id FROM runs WHERE command = 'import' "
                                 "ORDER BY started_at LIMIT 1")[0]  # fmt: skip
     assert first_import[:8] not in text
+
+
+def test_changes_made_outside_a_pass_are_told_by_the_next_one(
+    sqlite_lib: Lib, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The servers follow the store, not one pass's memory: links made by hand (or by a
+    pass killed before its notify step) are told by the next pass."""
+    lib = sqlite_lib
+    monkeypatch.setenv("VTQ_TEST_JF_TOKEN", TOKEN)
+    files(lib)
+    with running("jellyfin", token=TOKEN) as fake:
+        configure(lib, notify_config(fake.url))
+        assert passes(lib)[0] == 0
+        assert len(fake.jellyfin_updates()) == 2
+        lib.write("Films/Alien.1979.mkv")
+        assert lib.cli("import").exit_code == 0
+        assert lib.cli("organize").exit_code == 0  # by hand: nobody told
+        code, out = passes(lib)
+        assert code == 0
+        assert {s["step"]: s for s in out["steps"]}["organize"]["counts"]["created"] == 0
+        assert fake.jellyfin_updates()[2:] == [
+            {"Path": f"{os.fsdecode(lib.video)}/Films/Alien (1979)", "UpdateType": "Created"}
+        ]
