@@ -221,6 +221,8 @@ def maintain(
     if not options.dry_run:
         pass_run = session.start_run("maintain", arguments or {"steps": list(options.steps)})
         report.run_id = pass_run.run_id
+        if "notify" in options.steps:
+            _register(session, servers, start_position, pass_run.run_id)
     organized: Any = None
     nfos: Any = None
     repaired: Any = None
@@ -409,6 +411,19 @@ def _check(
     result.exit_code = report.exit_code
     for p in report.unreachable:
         result.notes.append(str(p.get("reason")))
+
+
+def _register(session: Session, servers: list[ServerConfig], position: int, run_id: str) -> None:
+    """Servers configured since the last pass follow the changes from this pass on: they
+    are recorded first, so a pass killed before its notify step is told by the next."""
+    new = []
+    for s in servers:
+        try:
+            session.library.repository.get(media_server_id(s.name))
+        except Exception:  # AggregateNotFound
+            new.append(MediaServer.register(s.name, s.kind, run_id, position))
+    if new:
+        session.save(*new)
 
 
 def folders_of(changes: list[tuple[int, str, str]]) -> list[dict[str, Any]]:

@@ -150,3 +150,36 @@ def test_watch_killed_mid_pass_loses_nothing(sqlite_lib: Lib, saves: int) -> Non
     }  # fmt: skip
     assert (lib.video / "Films/Heat (1995)/Heat (1995).mkv").is_symlink()
     assert ("maintain", "running") in runs(lib)  # the killed pass shows as unfinished
+
+
+def test_sigterm_during_a_pass_abandons_it_and_the_next_pass_finishes(
+    sqlite_lib: Lib,
+) -> None:
+    from tests.fakes.media_servers import running
+
+    lib = sqlite_lib
+    configure(lib)
+    lib.write("Films/Heat.1995.mkv")
+    token = {"VTQ_TEST_JF_TOKEN": "tok"}
+    with running("jellyfin", token="tok", delay=30.0) as slow:  # the pass hangs in notify
+        with open(lib.home / "config.toml", "a", encoding="utf-8") as f:
+            f.write(f'\n[[notify]]\nkind = "jellyfin"\nurl = "{slow.url}"\n'
+                    'token_env = "VTQ_TEST_JF_TOKEN"\ntimeout = 60\n')  # fmt: skip
+        with watching(lib, "--debounce", "0.5", env=token) as w:
+            w.wait_for("  check ")
+            deadline = time.monotonic() + WAIT
+            while not slow.requests and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert slow.requests  # notify is waiting for the slow server
+            assert w.stop() == 0
+        assert "abandoning the pass" in w.text()
+        slow.delay = 0.0
+        os.environ.update(token)
+        try:
+            code = lib.cli("maintain").exit_code
+        finally:
+            del os.environ["VTQ_TEST_JF_TOKEN"]
+    assert code == 0
+    told = [u["Path"] for u in slow.jellyfin_updates()]
+    assert len(told) == 2  # asked by the abandoned pass, then told by the next
+    assert told[1].endswith("/Films/Heat (1995)")
