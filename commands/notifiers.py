@@ -23,7 +23,8 @@ What each kind is sent (from the servers' API documentation):
   travels in the ``X-Plex-Token`` header (not in the URL, which servers log).
 - Kodi: JSON-RPC ``POST /jsonrpc`` ``{"jsonrpc": "2.0", "method": "VideoLibrary.Scan",
   "params": {"directory": "<folder>/", "showdialogs": false}, "id": 1}`` with basic auth;
-  ``{"result": "OK"}`` is a yes, an ``error`` member a no.
+  ``{"result": "OK"}`` is a yes, an ``error`` member a no. A ``Season NN`` folder is
+  scanned as its show's folder (Kodi recognises a show by its own folder).
 
 A deleted folder is sent as such to Jellyfin and Emby; Plex and Kodi scan its parent.
 Nothing here raises for a server that is down: each attempt comes back as a
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +48,7 @@ from videotheque.commands.errors import UsageError
 from videotheque.domain.media_server import KINDS
 
 DEFAULT_TIMEOUT = 10.0
+_SEASON = re.compile(r"^(season|saison|staffel|temporada|stagione)\s*\d+$|^specials$", re.I)
 
 
 @dataclass(frozen=True)
@@ -280,7 +283,11 @@ def _kodi(
     done: set[str] = set()
     status: int | None = None
     for t in told:
-        directory = _scan_folder(t).rstrip("/") + "/"
+        # Kodi finds a show from its own folder: a season folder is scanned as its show's.
+        folder = _scan_folder(t).rstrip("/")
+        if _SEASON.match(posixpath.basename(folder)):
+            folder = posixpath.dirname(folder)
+        directory = folder + "/"
         if directory in done:
             continue
         body = {

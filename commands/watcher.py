@@ -67,6 +67,7 @@ class Watcher:
         self.in_pass = False
         self.passes = 0
         self.recheck_at: float | None = None
+        self.last_problem: str | None = None
 
     # -- signals ----------------------------------------------------------------------------
 
@@ -136,9 +137,14 @@ class Watcher:
         except LockedError as exc:
             self.echo(f"{exc}: poll skipped")
             return None
-        except VideothequeError as exc:  # an unmounted share: say it once per poll
-            self.echo(f"poll: {exc}")
+        except VideothequeError as exc:  # an unmounted share: said once, not every poll
+            if str(exc) != self.last_problem:
+                self.echo(f"poll: {exc}")
+                self.last_problem = str(exc)
             return None
+        if self.last_problem is not None:
+            self.echo("poll: storage is readable again")
+            self.last_problem = None
         changed = {k: v for k, v in report.counts.items() if k != "unchanged" and v}
         if changed:
             return "poll: " + ", ".join(f"{v} {k}" for k, v in changed.items())
@@ -168,10 +174,12 @@ class Watcher:
             + (f", a look every {s.poll:g} s" if s.poll else "")
             + ")"
         )
-        self.run_pass("start")
+        started = self.run_pass("start")
         last_look = time.monotonic()
         dirty_since: float | None = None
         last_change = 0.0
+        if started is None:  # the home was busy: the start pass is tried again
+            dirty_since = last_change = time.monotonic()
         while not self.done():
             for changes in self._events(root):
                 now = time.monotonic()

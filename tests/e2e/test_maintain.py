@@ -267,3 +267,33 @@ def test_changes_made_outside_a_pass_are_told_by_the_next_one(
         assert fake.jellyfin_updates()[2:] == [
             {"Path": f"{os.fsdecode(lib.video)}/Films/Alien (1979)", "UpdateType": "Created"}
         ]
+
+
+def test_a_locked_home_exits_4_and_runs_nothing(sqlite_lib: Lib) -> None:
+    from videotheque.commands.lock import HomeLock
+
+    lib = sqlite_lib
+    configure(lib)
+    files(lib)
+    with HomeLock(lib.home):
+        result = lib.cli("maintain")
+    assert result.exit_code == 4 and "locked" in result.stderr
+    assert not (lib.home / "catalog.duckdb").exists() or rows(lib, "SELECT count(*) FROM runs") == [
+        (0,)
+    ]
+
+
+def test_html_pass_report_shows_what_the_server_was_told(
+    sqlite_lib: Lib, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lib = sqlite_lib
+    monkeypatch.setenv("VTQ_TEST_JF_TOKEN", TOKEN)
+    lib.write("Films/<b>Bold</b>.2001.mkv")
+    with running("jellyfin", token=TOKEN) as fake:
+        configure(lib, notify_config(fake.url))
+        report = tmp_path / "pass.html"
+        assert lib.cli("maintain", "-o", str(report)).exit_code == 0
+    html = report.read_text()
+    assert '<section id="servers">' in html and "living-room (jellyfin)" in html
+    assert "<b>Bold</b>" not in html and "&lt;b&gt;Bold&lt;/b&gt;" in html
+    assert TOKEN not in html
