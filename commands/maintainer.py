@@ -20,7 +20,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
 
 import httpx
 
@@ -264,10 +263,12 @@ def maintain(
                 report.changed = folders_of(tree_changes(con, start_position))
     finally:
         report.ended_at = now_iso()
-        if pass_run is not None:
-            session.run = pass_run  # each step's run was the session's current one
-            session.finish_run(report.summary, report.exit_code)
-            session.catch_up()
+    # An interrupted pass (Ctrl-C, SIGTERM in watch) is left unfinished, like any run
+    # killed midway: the next pass does what it did not.
+    if pass_run is not None:
+        session.run = pass_run  # each step's run was the session's current one
+        session.finish_run(report.summary, report.exit_code)
+        session.catch_up()
     return report
 
 
@@ -523,7 +524,3 @@ def undelivered(session: Session) -> dict[str, list[dict[str, Any]]]:
         if server.undelivered:
             out[s.name] = list(server.undelivered)
     return out
-
-
-def _uuid(value: str) -> UUID:
-    return UUID(value)

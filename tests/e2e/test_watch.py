@@ -183,3 +183,5 @@ def test_sigterm_during_a_pass_abandons_it_and_the_next_pass_finishes(
     told = [u["Path"] for u in slow.jellyfin_updates()]
     assert len(told) == 2  # asked by the abandoned pass, then told by the next
     assert told[1].endswith("/Films/Heat (1995)")
+    passes = [status for command, status in runs(lib) if command == "maintain"]
+    assert passes == ["running", "finished"]  # the abandoned one shows as unfinished
