@@ -297,3 +297,29 @@ def test_html_pass_report_shows_what_the_server_was_told(
     assert '<section id="servers">' in html and "living-room (jellyfin)" in html
     assert "<b>Bold</b>" not in html and "&lt;b&gt;Bold&lt;/b&gt;" in html
     assert TOKEN not in html
+
+
+def test_nfo_sidecars_in_a_pass_and_their_folders_told(
+    sqlite_lib: Lib, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from videotheque.commands.providers.nfo import read_nfo
+
+    lib = sqlite_lib
+    monkeypatch.setenv("VTQ_TEST_JF_TOKEN", TOKEN)
+    lib.write("Films/Heat.1995.mkv")
+    lib.write("Films/Heat.1995.nfo", '<movie><title>Heat</title><year>1995</year>'
+              '<uniqueid type="tmdb">949</uniqueid></movie>')  # fmt: skip
+    with running("jellyfin", token=TOKEN) as fake:
+        configure(lib, "\n[organize]\nnfo = true\n" + notify_config(fake.url))
+        code, out = passes(lib)
+        assert code == 0, out
+        organize = {s["step"]: s for s in out["steps"]}["organize"]
+        assert organize["counts"]["nfo_written"] == 1
+        nfo = lib.video / "Films/Heat (1995)/Heat (1995).nfo"
+        assert read_nfo(nfo).ids.tmdb == "949"
+        # The NFO is written in the pass that matched the file: the folder is told once.
+        assert fake.jellyfin_updates() == [
+            {"Path": f"{os.fsdecode(lib.video)}/Films/Heat (1995)", "UpdateType": "Created"}
+        ]
+        code, _ = passes(lib)
+        assert code == 0 and len(fake.requests) == 1

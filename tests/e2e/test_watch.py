@@ -185,3 +185,17 @@ def test_sigterm_during_a_pass_abandons_it_and_the_next_pass_finishes(
     assert told[1].endswith("/Films/Heat (1995)")
     passes = [status for command, status in runs(lib) if command == "maintain"]
     assert passes == ["running", "finished"]  # the abandoned one shows as unfinished
+
+
+def test_a_file_too_recent_is_taken_by_a_later_pass(sqlite_lib: Lib) -> None:
+    lib = sqlite_lib
+    configure(lib)
+    lib.write("Films/Heat.1995.mkv")
+    with watching(lib, "--debounce", "0.5", "--min-age", "2") as w:
+        w.wait_for("pass done")
+        lib.write("Films/Alien.1979.mkv")  # still being written, as far as import knows
+        w.wait_for("too recent: another pass")
+        w.wait_for("pass (files were too recent)")
+        w.wait_for("pass done", 3)
+        assert w.stop() == 0
+    assert "Films/Alien.1979.mkv" in catalog_paths(lib)
