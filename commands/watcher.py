@@ -38,6 +38,7 @@ from videotheque.commands.errors import (
 from videotheque.commands.maintainer import MaintainOptions
 
 TICK = 0.5  # seconds between looks at the clock while waiting for events
+FALLBACK_POLL = 60.0  # seconds between polls when the kernel gives no events
 
 
 @dataclass
@@ -68,6 +69,12 @@ class Watcher:
         self.passes = 0
         self.recheck_at: float | None = None
         self.last_problem: str | None = None
+        self.polling_only = False
+        self.last_locked: str | None = None
+
+    def poll_every(self) -> float | None:
+        """Seconds between polls: ``--poll``, else a minute when events cannot be had."""
+        return self.settings.poll or (FALLBACK_POLL if self.polling_only else None)
 
     # -- signals ----------------------------------------------------------------------------
 
@@ -96,7 +103,9 @@ class Watcher:
                                              "by": "watch", "why": why},
                                   on_step=lambda line: self.echo("  " + line))  # fmt: skip
         except LockedError as exc:
-            self.echo(f"{exc}: trying again later")
+            if str(exc) != self.last_locked:  # once per holder, not at every try
+                self.echo(f"{exc}: trying again later")
+                self.last_locked = str(exc)
             return None
         except VideothequeError as exc:
             self.echo(f"pass failed: {exc}")
@@ -201,7 +210,7 @@ class Watcher:
                     last_look = time.monotonic()
                     if code == EXIT_UNREACHABLE:
                         break
-                elif s.poll and now - last_look >= s.poll:
+                elif (every := self.poll_every()) and now - last_look >= every:
                     last_look = now
                     why = self.probe()
                     if why is not None:
@@ -243,9 +252,19 @@ class Watcher:
                 if not os.path.isdir(root):
                     self.echo(f"storage root {root} went away")
                     return
-        except (OSError, RuntimeError) as exc:  # the root vanished under the watcher
-            self.echo(f"watching stopped: {exc}")
-            return
+        except (OSError, RuntimeError) as exc:
+            if not os.path.isdir(root):  # the root vanished under the watcher
+                self.echo(f"watching stopped: {exc}")
+                return
+            # No events to be had (the kernel's limit on watches reached, a file system
+            # without them): polling only, from now on.
+            if not self.polling_only:
+                self.polling_only = True
+                self.echo(f"no file-system events ({exc}): looking every "
+                          f"{self.poll_every():g} s instead (set --poll to choose)")  # fmt: skip
+            while not self.done() and os.path.isdir(root):
+                self.stop.wait(TICK)
+                yield set()
 
 
 def watch(settings: WatchSettings, echo: Callable[[str], None] = log) -> int:

@@ -199,3 +199,26 @@ def test_a_file_too_recent_is_taken_by_a_later_pass(sqlite_lib: Lib) -> None:
         w.wait_for("pass done", 3)
         assert w.stop() == 0
     assert "Films/Alien.1979.mkv" in catalog_paths(lib)
+
+
+def test_never_two_passes_at_once(sqlite_lib: Lib) -> None:
+    """Another command holding the home: watch waits for it, then runs its pass."""
+    from videotheque.commands.lock import HomeLock
+
+    lib = sqlite_lib
+    configure(lib)
+    lib.write("Films/Heat.1995.mkv")
+    lock = HomeLock(lib.home)
+    lock.acquire()
+    try:
+        with watching(lib, "--debounce", "0.5") as w:
+            w.wait_for("trying again later")
+            time.sleep(2)
+            assert "pass done" not in w.text() and w.proc.poll() is None
+            assert w.text().count("trying again later") == 1  # said once
+            lock.release()
+            w.wait_for("pass done")
+            assert w.stop() == 0
+    finally:
+        lock.release()
+    assert "Films/Heat.1995.mkv" in catalog_paths(lib)
