@@ -23,6 +23,7 @@ SkipOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--skip",
+        metavar="STEP",
         help="Leave out a step: import, enrich, organize, repair, check or notify. Repeatable.",
         show_default=False,
     ),
