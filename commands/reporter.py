@@ -21,7 +21,7 @@ import duckdb
 from videotheque.commands.bootstrap import Session, app_version
 from videotheque.commands.errors import UsageError
 from videotheque.projections import queries_report as q
-from videotheque.projections.maintenance import server_notices
+from videotheque.projections.maintenance import nfo_written, server_notices
 from videotheque.projections.projector import Recorder
 from videotheque.projections.time_travel import event_time, replay_until
 from videotheque.reports.charts import INTEGRITY_SERIES, events_chart, integrity_chart
@@ -103,6 +103,7 @@ def gather(
         "queue": q.validation_queue(con, limit),
         "links": q.link_actions(con, window, limit),
         "servers": server_notices(con, window, limit),
+        "nfo": nfo_written(con, window, limit),
         "integrity": {
             "checks": checks,
             "labels": labels,

@@ -142,6 +142,27 @@ def server_notices(con: duckdb.DuckDBPyConnection, window: Any, limit: int) -> d
     return {"total": int(total[0]) if total else 0, "rows": out}
 
 
+def nfo_written(con: duckdb.DuckDBPyConnection, window: Any, limit: int) -> dict[str, Any]:
+    """For the report: the NFO sidecars videotheque wrote in the window, newest first."""
+    where, params = window.where()
+    cond = f"e.aggregate = 'Sidecar' AND e.type IN ('Written', 'Rewritten') AND {where}"
+    total = con.execute(f"SELECT count(*) FROM events e WHERE {cond}", params).fetchone()
+    rows = con.execute(
+        "SELECT e.timestamp, e.type, e.path, json_extract_string(e.payload, '$.kind'),"
+        " json_extract_string(e.payload, '$.content_hash'), e.run_id FROM events e"
+        f" WHERE {cond} ORDER BY e.position DESC LIMIT ?",
+        [*params, limit],
+    ).fetchall()
+    return {
+        "total": int(total[0]) if total else 0,
+        "rows": [
+            {"timestamp": ts, "type": type_, "path": path, "kind": kind,
+             "hash": (digest or "")[:19], "run_id": run_id}
+            for ts, type_, path, kind, digest, run_id in rows
+        ],
+    }  # fmt: skip
+
+
 def nfo_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Every NFO path (relative to the video root) videotheque wrote, and its last hash."""
     return {p: h for p, h in con.execute("SELECT path, content_hash FROM nfo_sidecars").fetchall()}

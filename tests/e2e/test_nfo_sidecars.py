@@ -57,6 +57,8 @@ def test_nfo_files_are_written_and_read_back_exactly(sqlite_lib: Lib) -> None:
     rows = sidecar_rows(lib)
     assert set(rows) == {HEAT_NFO, SHOW_NFO, EPISODE_NFO}
     assert all(h.startswith("sha256:") for h in rows.values())
+    report = lib.cli("report", "--format", "md").stdout
+    assert "## NFO sidecars written" in report and HEAT_NFO in report
     # Again: nothing to do.
     again = json.loads(lib.cli("organize", "--nfo", "--json").stdout)["nfo"]
     assert again["written"] == [] and again["unchanged"] == 3 and again["run_id"] is None
