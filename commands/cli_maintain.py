@@ -87,7 +87,7 @@ def maintain_cmd(
         )  # fmt: skip
         arguments = {"steps": list(options.steps), "dry_run": dry_run, "min_age": min_age,
                      "check_oldest": options.check_oldest, "nfo": nfo}  # fmt: skip
-        on_step = None if json_out else typer.echo
+        on_step = None if json_out else (lambda line, notes: typer.echo(line))
         report = maintain(session, options, progress=bar, arguments=arguments, on_step=on_step)
         written = None
         if output is not None and report.run_ids:
@@ -172,6 +172,7 @@ def watch_cmd(
         quiet = float(debounce if debounce is not None else section.get("debounce", 30))
         every = poll if poll is not None else section.get("poll")
         every = float(every) if every else None
+        retry = float(section.get("retry", 300))
     except (TypeError, ValueError) as exc:
         raise UsageError(f"config.toml [watch]: {exc}") from None
     options = options_from_config(
@@ -179,6 +180,6 @@ def watch_cmd(
         nfo=nfo or None,
     )  # fmt: skip
     code = watch(WatchSettings(home=home, store=store, debounce=quiet, poll=every,
-                               options=options))  # fmt: skip
+                               options=options, retry=retry))  # fmt: skip
     if code:
         raise typer.Exit(code)

@@ -197,7 +197,7 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
-Echo = Callable[[str], None]
+StepEcho = Callable[[str, list[str]], None]
 
 
 def maintain(
@@ -208,7 +208,7 @@ def maintain(
     progress: Progress | None = None,
     transport: httpx.BaseTransport | None = None,
     arguments: dict[str, Any] | None = None,
-    on_step: Echo | None = None,
+    on_step: StepEcho | None = None,
 ) -> PassReport:
     """Run one pass on ``session`` (which holds the home lock throughout)."""
     env = os.environ if env is None else env
@@ -252,7 +252,7 @@ def maintain(
                     report.stopped = str(exc)
             report.steps.append(result)
             if on_step is not None:
-                on_step(step_line(result))
+                on_step(step_line(result), result.notes)
             if report.stopped is not None:
                 break
         with session.projector.connect() as con:

@@ -39,6 +39,7 @@ from videotheque.commands.maintainer import MaintainOptions
 
 TICK = 0.5  # seconds between looks at the clock while waiting for events
 FALLBACK_POLL = 60.0  # seconds between polls when the kernel gives no events
+NOTES_SHOWN = 10  # notes of a step logged (the rest: `runs`, the report)
 
 
 @dataclass
@@ -49,6 +50,7 @@ class WatchSettings:
     poll: float | None = None
     options: MaintainOptions = field(default_factory=MaintainOptions)
     max_passes: int | None = None  # tests: stop after N passes
+    retry: float = 300.0  # seconds between tries of a media server that missed news
 
 
 def log(message: str) -> None:
@@ -71,6 +73,8 @@ class Watcher:
         self.last_problem: str | None = None
         self.polling_only = False
         self.last_locked: str | None = None
+        self.retry_at = 0.0  # when a server still to be told is tried again
+        self.only_notify = False
 
     def poll_every(self) -> float | None:
         """Seconds between polls: ``--poll``, else a minute when events cannot be had."""
@@ -88,20 +92,25 @@ class Watcher:
 
     # -- passes -----------------------------------------------------------------------------
 
-    def run_pass(self, why: str) -> int | None:
-        """One maintain pass; None when the home was busy (try again later)."""
+    def run_pass(self, why: str, only_notify: bool = False) -> int | None:
+        """One maintain pass (or only its notify step); None when the home was busy."""
+        from dataclasses import replace
+
         from videotheque.commands.bootstrap import open_session
         from videotheque.commands.cli_maintain import pass_line
         from videotheque.commands.maintainer import maintain
 
+        options = self.settings.options
+        if only_notify:
+            options = replace(options, steps=("notify",))
         self.echo(f"pass ({why})")
         self.in_pass = True
         try:
             with open_session(self.settings.home, self.settings.store) as session:
-                report = maintain(session, self.settings.options,
-                                  arguments={"steps": list(self.settings.options.steps),
+                report = maintain(session, options,
+                                  arguments={"steps": list(options.steps),
                                              "by": "watch", "why": why},
-                                  on_step=lambda line: self.echo("  " + line))  # fmt: skip
+                                  on_step=self._step)  # fmt: skip
         except LockedError as exc:
             if str(exc) != self.last_locked:  # once per holder, not at every try
                 self.echo(f"{exc}: trying again later")
@@ -132,6 +141,11 @@ class Watcher:
             self.echo("storage unreachable: nothing recorded; waiting for it to come back")
         return report.exit_code
 
+    def _step(self, line: str, notes: list[str] | None = None) -> None:
+        self.echo("  " + line)
+        for n in (notes or [])[:NOTES_SHOWN]:
+            self.echo("    " + n)
+
     def probe(self) -> str | None:
         """An idle poll: why a pass is needed, or None (nothing changed; nothing recorded)."""
         from videotheque.commands.bootstrap import open_session
@@ -157,7 +171,9 @@ class Watcher:
         changed = {k: v for k, v in report.counts.items() if k != "unchanged" and v}
         if changed:
             return "poll: " + ", ".join(f"{v} {k}" for k, v in changed.items())
-        if waiting:
+        if waiting and time.monotonic() >= self.retry_at:
+            self.retry_at = time.monotonic() + self.settings.retry
+            self.only_notify = True
             return "poll: media servers still to be told (" + ", ".join(waiting) + ")"
         return None
 
@@ -212,9 +228,10 @@ class Watcher:
                         break
                 elif (every := self.poll_every()) and now - last_look >= every:
                     last_look = now
+                    self.only_notify = False
                     why = self.probe()
                     if why is not None:
-                        code = self.run_pass(why)
+                        code = self.run_pass(why, only_notify=self.only_notify)
                         last_look = time.monotonic()
                         if code == EXIT_UNREACHABLE:
                             break

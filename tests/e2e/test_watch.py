@@ -222,3 +222,26 @@ def test_never_two_passes_at_once(sqlite_lib: Lib) -> None:
     finally:
         lock.release()
     assert "Films/Heat.1995.mkv" in catalog_paths(lib)
+
+
+def test_a_server_that_comes_back_is_told_by_a_poll(sqlite_lib: Lib) -> None:
+    from tests.fakes.media_servers import free_port, running
+
+    lib = sqlite_lib
+    configure(lib)
+    lib.write("Films/Heat.1995.mkv")
+    port = free_port()
+    with open(lib.home / "config.toml", "a", encoding="utf-8") as f:
+        f.write(f'\n[watch]\nretry = 1\n\n[[notify]]\nkind = "jellyfin"\n'
+                f'url = "http://127.0.0.1:{port}"\ntoken_env = "VTQ_TEST_JF_TOKEN"\n')  # fmt: skip
+    env = {"VTQ_TEST_JF_TOKEN": "tok"}
+    with watching(lib, "--debounce", "0.5", "--poll", "1", env=env) as w:
+        w.wait_for("retried by the next pass")  # down at the first pass
+        with running("jellyfin", token="tok", port=port) as fake:
+            w.wait_for("poll: media servers still to be told")
+            w.wait_for("told jellyfin")
+            assert w.stop() == 0
+    retries = w.text().split("pass (poll: media servers still to be told")[1:]
+    assert retries and all("notify" in r and "import" not in r.split("pass done")[0]
+                           for r in retries)  # only the notify step runs  # fmt: skip
+    assert [u["Path"].rsplit("/", 1)[-1] for u in fake.jellyfin_updates()] == ["Heat (1995)"]
