@@ -166,7 +166,10 @@ def watch_cmd(
     from videotheque.commands.maintainer import options_from_config
     from videotheque.commands.watcher import WatchSettings, watch
 
+    from videotheque.commands.notifiers import servers_of
+
     config = load_config(resolve_home(home)).require_library()
+    servers_of(config)  # a bad [[notify]] is said now, not at every pass
     section = config.section("watch")
     try:
         quiet = float(debounce if debounce is not None else section.get("debounce", 30))

@@ -221,6 +221,8 @@ def test_a_token_in_config_is_refused(sqlite_lib: Lib) -> None:
     configure(lib, '\n[[notify]]\nkind = "plex"\nurl = "http://127.0.0.1:1"\ntoken = "x"\n')
     result = lib.cli("maintain")
     assert result.exit_code == 2 and "token_env" in result.stderr
+    result = lib.cli("watch")  # refused at once, not at every pass
+    assert result.exit_code == 2 and "token_env" in result.stderr
 
 
 def test_pass_report_holds_the_pass_runs_only(
