@@ -164,9 +164,8 @@ def watch_cmd(
     from videotheque.commands.bootstrap import resolve_home
     from videotheque.commands.config import load_config
     from videotheque.commands.maintainer import options_from_config
-    from videotheque.commands.watcher import WatchSettings, watch
-
     from videotheque.commands.notifiers import servers_of
+    from videotheque.commands.watcher import WatchSettings, watch
 
     config = load_config(resolve_home(home)).require_library()
     servers_of(config)  # a bad [[notify]] is said now, not at every pass
