@@ -350,6 +350,7 @@ COMMAND_MODULES = (
     "cli_check",  # check
     "cli_enrich",  # enrich, pending, validate
     "cli_links",  # repair-links, organize, undo
+    "cli_maintain",  # maintain, watch
     "cli_report",  # report, diff
 )
 for _module in COMMAND_MODULES:

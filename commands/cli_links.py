@@ -140,6 +140,14 @@ def _print_repairs(report: Any) -> None:
 
 @command("organize")
 def organize_cmd(
+    nfo: Annotated[
+        bool,
+        typer.Option(
+            "--nfo",
+            help="Also write NFO sidecars (Kodi/Jellyfin) beside the links of matched files "
+            "[default: config.toml [organize] nfo].",
+        ),
+    ] = False,
     dry_run: DryRunOpt = False,
     json_out: JsonOpt = False,
     home: HomeOpt = None,
@@ -151,13 +159,16 @@ def organize_cmd(
 
     with open_session(home, store) as session:
         report = organize(session, dry_run=dry_run, arguments={"dry_run": dry_run})
+        nfos = _write_nfos(session, dry_run) if nfo or _nfo_on(session) else None
         print_notices(session)
     for n in report.notes:
         note(n)
     if json_out:
-        print_json(report.as_json())
+        print_json(report.as_json() | ({"nfo": nfos.as_json()} if nfos is not None else {}))
     else:
         would = "would " if dry_run else ""
+        if nfos is not None:
+            _print_nfos(nfos, would)
         for c in report.created:
             typer.echo(f"{would}create: {c['link']} -> {c['target']}")
         for r in report.retargeted:
@@ -173,6 +184,32 @@ def organize_cmd(
             typer.echo(f"run {report.run_id} (undo with: videotheque undo {report.run_id})")
     if report.exit_code:
         raise typer.Exit(report.exit_code)
+
+
+def _nfo_on(session: Any) -> bool:
+    from videotheque.commands.maintainer import _nfo_on as nfo_on
+
+    return nfo_on(session)
+
+
+def _write_nfos(session: Any, dry_run: bool) -> Any:
+    from videotheque.commands.nfo_writer import write_nfos
+
+    return write_nfos(session, dry_run=dry_run)
+
+
+def _print_nfos(nfos: Any, would: str) -> None:
+    for w in nfos.written:
+        typer.echo(f"{would}write: {w['path']}")
+    for k in nfos.kept:
+        typer.echo(f"kept: {k['path']}: {k['reason']}", err=True)
+    for e in nfos.errors:
+        typer.echo(f"  error: {e['path']}: {e['reason']}", err=True)
+    typer.echo(
+        f"NFO sidecars: {len(nfos.written)} {would}written, {nfos.unchanged} unchanged, "
+        f"{len(nfos.kept)} written by someone else (left alone)"
+        + (f" (run {nfos.run_id})" if nfos.run_id else "")
+    )
 
 
 @command("undo")

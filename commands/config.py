@@ -145,6 +145,11 @@ def save_config(config: Config) -> None:
         lines.append(f"\n[{name}]")
         for key, value in values.items():
             lines.append(f"{key} = {_toml_value(value)}")
+    for name, values in config.extra.items():  # arrays of tables: [[notify]]
+        if isinstance(values, list) and values and all(isinstance(v, dict) for v in values):
+            for table in values:
+                lines.append(f"\n[[{name}]]")
+                lines += [f"{key} = {_toml_value(value)}" for key, value in table.items()]
     config.home.mkdir(parents=True, exist_ok=True)
     tmp = config.path.with_suffix(".toml.tmp")
     # Owner-only: the store URL may carry a PostgreSQL password.

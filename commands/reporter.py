@@ -21,6 +21,7 @@ import duckdb
 from videotheque.commands.bootstrap import Session, app_version
 from videotheque.commands.errors import UsageError
 from videotheque.projections import queries_report as q
+from videotheque.projections.maintenance import nfo_written, server_notices
 from videotheque.projections.projector import Recorder
 from videotheque.projections.time_travel import event_time, replay_until
 from videotheque.reports.charts import INTEGRITY_SERIES, events_chart, integrity_chart
@@ -101,6 +102,8 @@ def gather(
         "enrich": q.enrichments(con, window, limit),
         "queue": q.validation_queue(con, limit),
         "links": q.link_actions(con, window, limit),
+        "servers": server_notices(con, window, limit),
+        "nfo": nfo_written(con, window, limit),
         "integrity": {
             "checks": checks,
             "labels": labels,
@@ -150,6 +153,7 @@ def build_report(
     run_id: str | None = None,
     output: Path | None = None,
     tz: tzinfo | None = None,
+    run_ids: list[str] | None = None,
     generated_at: datetime | None = None,
     limit: int = ROW_LIMIT,
 ) -> ReportResult:
@@ -163,7 +167,10 @@ def build_report(
     with connect_as_of(session, until) as con:
         if run_id is not None:
             run_id = _resolve_run(con, run_id)
-        window = q.Window(since=since, until=until, run_id=run_id)
+        window = q.Window(
+            since=since, until=until, run_id=run_id,
+            run_ids=tuple(run_ids) if run_ids is not None else None,
+        )  # fmt: skip
         meta = {
             "generated_at": generated_at or datetime.now(UTC),
             "version": app_version(),
@@ -172,7 +179,9 @@ def build_report(
             "since": since,
             "until": until,
             "run_id": run_id,
-            "scope": _scope(since, until, run_id, zone),
+            "scope": _scope(since, until, run_id, zone)
+            if run_ids is None
+            else f"Events of the maintain pass {run_ids[0]} and its {len(run_ids) - 1} step runs",
             "store_position": session.library.max_position(),
         }
         data = gather(con, window, tz=zone, meta=meta, limit=limit)

@@ -71,6 +71,7 @@ class Window:
     since: datetime | None = None
     until: datetime | None = None
     run_id: str | None = None
+    run_ids: tuple[str, ...] | None = None  # a `maintain` pass: its own run and its steps'
 
     def where(self, alias: str = "e") -> tuple[str, list[Any]]:
         """A SQL condition on the events table (aliased ``alias``) and its parameters."""
@@ -85,6 +86,9 @@ class Window:
         if self.run_id is not None:
             parts.append(f"{alias}.run_id = ?")
             params.append(self.run_id)
+        if self.run_ids is not None:
+            parts.append(f"{alias}.run_id IN (SELECT unnest(?::VARCHAR[]))")
+            params.append(list(self.run_ids))
         return " AND ".join(parts), params
 
     def where_runs(self, alias: str = "r") -> tuple[str, list[Any]]:
@@ -100,6 +104,9 @@ class Window:
         if self.run_id is not None:
             parts.append(f"{alias}.run_id = ?")
             params.append(self.run_id)
+        if self.run_ids is not None:
+            parts.append(f"{alias}.run_id IN (SELECT unnest(?::VARCHAR[]))")
+            params.append(list(self.run_ids))
         return " AND ".join(parts), params
 
 

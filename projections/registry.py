@@ -12,6 +12,7 @@ from videotheque.projections.catalog import CatalogProjection
 from videotheque.projections.enrichment import EnrichmentProjection
 from videotheque.projections.integrity import IntegrityProjection
 from videotheque.projections.links import LinksProjection
+from videotheque.projections.maintenance import MaintenanceProjection
 from videotheque.projections.media import MediaProjection
 
 
@@ -24,6 +25,7 @@ def all_projections() -> list[Projection]:
         EnrichmentProjection(),
         IntegrityProjection(),
         LinksProjection(),
+        MaintenanceProjection(),
     ]
 
 
