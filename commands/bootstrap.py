@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import socket
-import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -168,5 +167,7 @@ def open_session(
 
 
 def print_notices(session: Session) -> None:
+    from videotheque.commands.cli_base import note
+
     for notice in session.notices:
-        print(f"videotheque: {notice}", file=sys.stderr)
+        note(notice)

@@ -14,6 +14,7 @@ from videotheque.commands.cli_base import (
     JsonOpt,
     StoreOpt,
     command,
+    echo,
     print_json,
     print_table,
 )
@@ -68,7 +69,7 @@ def report_cmd(
         sys.stdout.write(result.text)
         sys.stdout.flush()
         return
-    typer.echo(
+    echo(
         f"{fmt} report written to {output} ({len(result.text.encode()) / 1024:,.0f} KiB, "
         f"{result.events:,} events)"
     )
@@ -104,10 +105,10 @@ def diff_cmd(
 
 
 def _print_diff(d: dict[str, Any]) -> None:
-    typer.echo(f"from {d['from']} to {d['to'] or 'now'}")
+    echo(f"from {d['from']} to {d['to'] or 'now'}")
     counts = {k: len(d[k]) for k in ("added", "moved", "vanished", "reappeared", "enriched")}
     counts["links repaired"] = len(d["links_repaired"])
-    typer.echo(", ".join(f"{n} {k}" for k, n in counts.items()))
+    echo(", ".join(f"{n} {k}" for k, n in counts.items()))
     if d["added"]:
         print_table(["path", "kind", "title", "year"],
                     [(r["path"], r["kind"], r["title"], r["year"]) for r in d["added"]],
