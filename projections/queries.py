@@ -245,7 +245,7 @@ def readonly_sql(
                 "lock_configuration": True,
             },
         )
-    except duckdb.InvalidInputException as exc:  # a memory limit DuckDB cannot read
+    except (duckdb.InvalidInputException, duckdb.ParserException) as exc:  # a bad --memory-limit
         raise SQLError(f"--memory-limit {memory_limit!r}: {_first_line(exc)}") from exc
     timer = threading.Timer(timeout, con.interrupt) if timeout > 0 else None
     if timer is not None:
