@@ -126,7 +126,7 @@ def status_cmd(json_out: JsonOpt = False, home: HomeOpt = None, store: StoreOpt 
     from videotheque.commands.analyzer import media_lines, media_settings
     from videotheque.projections.media import media_summary
 
-    with open_session(home, store) as session:
+    with open_session(home, store, read_only=True) as session:
         store_position = session.library.max_position()
         with session.projector.connect() as con:
             data = queries.status_counts(con)
@@ -180,7 +180,7 @@ def catalog_cmd(
     if kind is not None and kind not in ("movie", "episode", "extra"):
         fail(f"--kind must be movie, episode or extra, not {kind!r}", EXIT_USAGE)
     moment = parse_moment(as_of, end_of_day=True, option="--as-of") if as_of else None
-    with open_session(home, store) as session:
+    with open_session(home, store, read_only=True) as session:
         with connect_as_of(session, moment) as con:
             rows = queries.catalog(con, kind=kind)
         print_notices(session)
@@ -205,7 +205,7 @@ def history_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Every event of one file, across all its paths."""
-    with open_session(home, store) as session:
+    with open_session(home, store, read_only=True) as session:
         target = _relative_to_roots(path_or_id, session.config)
         with session.projector.connect() as con:
             ids = queries.resolve_file_ids(con, target)
@@ -267,7 +267,7 @@ def runs_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Every command run, newest first, with its summary."""
-    with open_session(home, store) as session:
+    with open_session(home, store, read_only=True) as session:
         with session.projector.connect() as con:
             rows = queries.runs(con, limit or None)
         print_notices(session)
@@ -328,7 +328,7 @@ def sql_cmd(
         fail(f"--format must be table, csv or json, not {fmt!r}", EXIT_USAGE)
     limit = (SQL_TABLE_ROWS if fmt == "table" else 0) if max_rows is None else max_rows
     printed = [0]  # rows printed so far (a cap may stop the query midway)
-    with open_session(home, store) as session:
+    with open_session(home, store, read_only=True) as session:
         print_notices(session)
         try:
             with queries.readonly_sql(

@@ -21,6 +21,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from videotheque.commands import lock
 from videotheque.commands.errors import EXIT_FINDINGS, VideothequeError
 from videotheque.domain.paths import display, visible
 
@@ -109,6 +110,7 @@ def command(name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
     def decorate(fn: F) -> F:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kw: Any) -> Any:
+            lock.activity = name or fn.__name__
             try:
                 return fn(*args, **kw)
             except VideothequeError as exc:

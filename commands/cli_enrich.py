@@ -153,7 +153,7 @@ def pending_cmd(
     """The validation queue: files without a sure match, with candidates and scores."""
     from videotheque.commands.validator import queue
 
-    with open_session(home, store) as session:
+    with open_session(home, store, read_only=True) as session:
         entries = queue(session)
         print_notices(session)
     if json_out:

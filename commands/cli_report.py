@@ -62,7 +62,7 @@ def report_cmd(
         raise UsageError(f"--format must be html or md, not {fmt!r}")
     start = parse_moment(since, end_of_day=False, option="--since") if since else None
     end = parse_moment(until, end_of_day=True, option="--until") if until else None
-    with open_session(home, store) as session:
+    with open_session(home, store, read_only=True) as session:
         result = build_report(session, fmt, since=start, until=end, run_id=run, output=output)
         print_notices(session)
     if output is None:
@@ -95,7 +95,7 @@ def diff_cmd(
 
     moment_from = parse_moment(start, end_of_day=False, option="--from")
     moment_to = parse_moment(end, end_of_day=True, option="--to") if end else None
-    with open_session(home, store) as session:
+    with open_session(home, store, read_only=True) as session:
         result = diff(session, moment_from, moment_to)
         print_notices(session)
     if json_out:
