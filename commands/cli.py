@@ -26,6 +26,7 @@ from videotheque.commands.cli_base import (
     note,
     print_json,
     print_table,
+    shorten,
     stdout_is_terminal,
     to_csv,
     write_out,
@@ -244,7 +245,7 @@ def _details(data: dict[str, object]) -> str:
             parts.append(f"candidates: {candidates_text(v)}")
             continue
         text = json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else str(v)
-        parts.append(f"{k}={text[:80]}")
+        parts.append(f"{k}={shorten(text)}")
     return " ".join(parts)
 
 

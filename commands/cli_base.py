@@ -253,6 +253,20 @@ def _cell(v: Any) -> str:
     return visible(v)
 
 
+_BREAK = re.compile(r"[\s,;/]")
+
+
+def shorten(text: str, limit: int = 160) -> str:
+    """``text`` whole when it fits in ``limit`` characters, else cut at the last word
+    boundary (a space, a comma, a slash) before it, with an ellipsis: never mid-word."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    cuts = [m.end() for m in _BREAK.finditer(head)]
+    cut = cuts[-1] if cuts and cuts[-1] > limit // 2 else len(head)
+    return head[:cut].rstrip(" ,;") + "…"
+
+
 def _csv_value(v: Any, exact: bool) -> str:
     if v is None:
         return ""
