@@ -11,9 +11,10 @@ import json
 import os
 import shutil
 import socket
+import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -180,7 +181,8 @@ def _reading_session(home_dir: Path, config: Config, store: str | None) -> Itera
     except BaseException:
         lock.release()
         raise
-    try:
+    with ExitStack() as stack:
+        stack.callback(library.close)
         notices: list[str] = []
         live = home_dir / PROJECTION_NAME
         snapshot = home_dir / SNAPSHOT_NAME
@@ -192,11 +194,17 @@ def _reading_session(home_dir: Path, config: Config, store: str | None) -> Itera
                 notices = writer.notices
             finally:
                 lock.release()
-        # No snapshot yet (a projection made by an older version, or a catch-up killed
-        # before publishing): the projection itself, read-only, waiting briefly for the
-        # writer to let go of it.
-        reader = Projector(snapshot if snapshot.exists() else live, library.recorder,
-                           read_only=True)  # fmt: skip
+            read = snapshot if writer.projector.published() else live
+        else:
+            # No snapshot yet (a projection made by an older version, or a catch-up
+            # killed before publishing): the projection itself, read-only, waiting briefly
+            # for the writer to let go of it.
+            read = snapshot if snapshot.exists() else live
+        if not read.exists():  # no projection at all yet: an empty one, and how far behind
+            empty = stack.enter_context(tempfile.TemporaryDirectory(prefix="videotheque-"))
+            read = Path(empty) / PROJECTION_NAME
+            Projector(read, library.recorder).create_empty()
+        reader = Projector(read, library.recorder, read_only=True)
         session = Session(config=config, library=library, projector=reader, notices=notices)
         try:
             if holder is not None:
@@ -204,14 +212,12 @@ def _reading_session(home_dir: Path, config: Config, store: str | None) -> Itera
                 if behind > 0:
                     session.notices.append(
                         f"the projection is {behind:,} event{'s' if behind > 1 else ''} behind "
-                        f"({describe_holder(holder)}"
-                        f"); showing the catalog as of position {position:,}"
+                        f"({describe_holder(holder)}); showing the catalog as of position "
+                        f"{position:,}"
                     )
             yield session
         except ProjectionLockedError as exc:
             raise LockedError(f"{exc} (library locked by {holder})") from exc
-    finally:
-        library.close()
 
 
 def _open_library(store_url: str | None, home_dir: Path) -> Library:

@@ -342,6 +342,27 @@ class Projector:
 
     # -- the readers' copy ----------------------------------------------------------
 
+    def create_empty(self) -> None:
+        """A projection with the schema and no event applied (for a reader when there is
+        no projection yet and it may not make one)."""
+        con = _connect(self.db_path)
+        try:
+            con.execute("BEGIN")
+            self._create_schema(con)
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    def published(self) -> bool:
+        """True when the snapshot is a copy of the projection as it is now."""
+        if self.snapshot is None:
+            return False
+        try:
+            live, copy = self.db_path.stat(), self.snapshot.stat()
+        except FileNotFoundError:
+            return False
+        return (copy.st_size, copy.st_mtime_ns) == (live.st_size, live.st_mtime_ns)
+
     def publish(self) -> bool:
         """Copy the projection to the snapshot readers open, when it changed since the last
         copy (the copy keeps the file's size and modification time, which every commit
@@ -352,17 +373,15 @@ class Projector:
             return False
         if self.db_path.with_name(self.db_path.name + ".wal").exists():
             return False  # not closed cleanly: the next catch-up checkpoints it
-        live = self.db_path.stat()
-        try:
-            copy = self.snapshot.stat()
-            if (copy.st_size, copy.st_mtime_ns) == (live.st_size, live.st_mtime_ns):
-                return False
-        except FileNotFoundError:
-            pass
+        if self.published():
+            return False
         tmp = self.snapshot.with_name(f"{self.snapshot.name}.{os.getpid()}.tmp")
         try:
             shutil.copy2(self.db_path, tmp)
             os.replace(tmp, self.snapshot)
+        except OSError:
+            # A full disk: readers read the projection itself meanwhile (see published()).
+            return False
         finally:
             if tmp.exists():
                 tmp.unlink()
