@@ -164,6 +164,7 @@ def open_session(
             if catch_up:
                 session.catch_up()
             yield session
+            projector.publish()  # what a catch-up may have left for later (see publish)
         finally:
             library.close()
 

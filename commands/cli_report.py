@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +16,7 @@ from videotheque.commands.cli_base import (
     echo,
     print_json,
     print_table,
+    write_out,
 )
 from videotheque.commands.moments import FORMS, parse_moment
 
@@ -66,8 +66,7 @@ def report_cmd(
         result = build_report(session, fmt, since=start, until=end, run_id=run, output=output)
         print_notices(session)
     if output is None:
-        sys.stdout.write(result.text)
-        sys.stdout.flush()
+        write_out(result.text)  # its names are escaped already; nothing raw on a terminal
         return
     echo(
         f"{fmt} report written to {output} ({len(result.text.encode()) / 1024:,.0f} KiB, "

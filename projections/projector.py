@@ -44,6 +44,7 @@ class ProjectionLockedError(RuntimeError):
     """The DuckDB file is held by another process."""
 
 
+PUBLISH_SHARE = 10  # see Projector.publish
 READ_RETRY = 5.0  # seconds a reader waits for the writer to let go of a projection file
 
 
@@ -94,6 +95,8 @@ class Projector:
         self.db_path = db_path
         self.snapshot = snapshot
         self.read_only = read_only
+        self._published_at = 0.0  # perf_counter() at the end of the last copy
+        self._publish_cost = 0.0  # seconds it took
         self.recorder = recorder if isinstance(recorder, Recorder) else Recorder(recorder)
         self.projections = list(projections) if projections is not None else all_projections()
         self.schema_digest = self._schema_digest()
@@ -165,7 +168,7 @@ class Projector:
         """Apply every event the projection has not seen yet; rebuild first if the file
         is missing, unreadable or of another schema. Then publish the snapshot."""
         result = self._catch_up(progress)
-        self.publish()
+        self.publish(force=False)
         return result
 
     def _catch_up(self, progress: Callable[[int, int], None] | None = None) -> CatchUp:
@@ -363,22 +366,33 @@ class Projector:
             return False
         return (copy.st_size, copy.st_mtime_ns) == (live.st_size, live.st_mtime_ns)
 
-    def publish(self) -> bool:
+    def publish(self, force: bool = True) -> bool:
         """Copy the projection to the snapshot readers open, when it changed since the last
         copy (the copy keeps the file's size and modification time, which every commit
         changes). The copy is made aside and swapped in, so a reader opens the old one or
         the new one, never half of one; a reader that has the old one open keeps it.
-        Only the holder of the home lock catches up, so only it publishes."""
+        Only the holder of the home lock catches up, so only it publishes.
+
+        Not ``force``: skipped when the last copy by this projector ended less than
+        ``PUBLISH_SHARE`` times its cost ago (a writer catching up often spends at most
+        about a tenth of its time copying); whoever opened the session publishes at its
+        end, so the last state is always published."""
         if self.snapshot is None or self.read_only or not self.db_path.exists():
+            return False
+        since = time.perf_counter() - self._published_at
+        if not force and since < PUBLISH_SHARE * self._publish_cost:
             return False
         if self.db_path.with_name(self.db_path.name + ".wal").exists():
             return False  # not closed cleanly: the next catch-up checkpoints it
         if self.published():
             return False
         tmp = self.snapshot.with_name(f"{self.snapshot.name}.{os.getpid()}.tmp")
+        started = time.perf_counter()
         try:
             shutil.copy2(self.db_path, tmp)
             os.replace(tmp, self.snapshot)
+            self._published_at = time.perf_counter()
+            self._publish_cost = self._published_at - started
         except OSError:
             # A full disk: readers read the projection itself meanwhile (see published()).
             return False
