@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -28,6 +29,7 @@ from videotheque.domain.run import Run
 from videotheque.projections.projector import CatchUp, ProjectionLockedError, Projector
 
 PROJECTION_NAME = "catalog.duckdb"
+CATCH_UP_WAIT = 10.0  # seconds a catch-up waits for a reader of catalog.duckdb itself
 SNAPSHOT_NAME = "catalog.read.duckdb"  # the copy read-only commands read (projector.publish)
 
 
@@ -60,10 +62,17 @@ class Session:
 
     def catch_up(self) -> CatchUp:
         """Bring the DuckDB projection up to the store; note it when a rebuild was needed."""
-        try:
-            result = self.projector.catch_up()
-        except ProjectionLockedError as exc:
-            raise ProjectionError(str(exc)) from exc
+        deadline = time.monotonic() + CATCH_UP_WAIT
+        while True:
+            try:
+                result = self.projector.catch_up()
+                break
+            except ProjectionLockedError as exc:
+                # A reader reads catalog.duckdb itself only when it has no copy to read
+                # (see _reading_session): give it a moment to finish.
+                if time.monotonic() >= deadline:
+                    raise ProjectionError(str(exc)) from exc
+                time.sleep(0.2)
         if result.rebuilt:
             self.notices.append(
                 f"projection {self.projector.db_path} was {result.rebuilt}: rebuilt from the "
