@@ -386,6 +386,8 @@ class Projector:
             return False  # not closed cleanly: the next catch-up checkpoints it
         if self.published():
             return False
+        for stale in self.snapshot.parent.glob(f"{self.snapshot.name}.*.tmp"):
+            stale.unlink(missing_ok=True)  # a copy killed midway (only one publisher at once)
         tmp = self.snapshot.with_name(f"{self.snapshot.name}.{os.getpid()}.tmp")
         started = time.perf_counter()
         try:

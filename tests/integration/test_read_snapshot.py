@@ -57,7 +57,10 @@ def test_publishing_is_deferred_while_it_would_cost_too_much(sqlite_lib: Lib) ->
         projector = Projector(
             lib.home / "catalog.duckdb", library.recorder, snapshot=lib.home / "copy.duckdb"
         )
+        stale = lib.home / "copy.duckdb.12345.tmp"  # a copy killed midway
+        stale.write_bytes(b"half a copy")
         assert projector.publish() and projector.published()
+        assert not stale.exists()
         os.utime(projector.db_path)  # as a commit would
         projector._publish_cost = 3600.0  # as if a copy took an hour
         assert not projector.publish(force=False) and not projector.published()
