@@ -11,23 +11,26 @@ import json
 import os
 import shutil
 import socket
-import sys
+import tempfile
+import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from videotheque.commands.config import Config, default_home, load_config
-from videotheque.commands.errors import ProjectionError, StoreError
+from videotheque.commands.errors import LockedError, ProjectionError, StoreError
 from videotheque.commands.library import Library, open_library, redact
-from videotheque.commands.lock import HomeLock
+from videotheque.commands.lock import HomeLock, describe_holder
 from videotheque.domain.run import Run
 from videotheque.projections.projector import CatchUp, ProjectionLockedError, Projector
 
 PROJECTION_NAME = "catalog.duckdb"
+CATCH_UP_WAIT = 10.0  # seconds a catch-up waits for a reader of catalog.duckdb itself
+SNAPSHOT_NAME = "catalog.read.duckdb"  # the copy read-only commands read (projector.publish)
 
 
 def app_version() -> str:
@@ -59,10 +62,17 @@ class Session:
 
     def catch_up(self) -> CatchUp:
         """Bring the DuckDB projection up to the store; note it when a rebuild was needed."""
-        try:
-            result = self.projector.catch_up()
-        except ProjectionLockedError as exc:
-            raise ProjectionError(str(exc)) from exc
+        deadline = time.monotonic() + CATCH_UP_WAIT
+        while True:
+            try:
+                result = self.projector.catch_up()
+                break
+            except ProjectionLockedError as exc:
+                # A reader reads catalog.duckdb itself only when it has no copy to read
+                # (see _reading_session): give it a moment to finish.
+                if time.monotonic() >= deadline:
+                    raise ProjectionError(str(exc)) from exc
+                time.sleep(0.2)
         if result.rebuilt:
             self.notices.append(
                 f"projection {self.projector.db_path} was {result.rebuilt}: rebuilt from the "
@@ -137,36 +147,106 @@ def open_session(
     require_library: bool = True,
     catch_up: bool = True,
     lock_wait: float = 0.0,
+    read_only: bool = False,
 ) -> Iterator[Session]:
-    """Open the library in ``home`` for one command, holding the home lock throughout."""
+    """Open the library in ``home`` for one command, holding the home lock throughout.
+
+    ``read_only``: for a command that only reads (status, catalog, sql, ...). It takes the
+    lock only to catch the projection up, if no one holds it, and reads the snapshot the
+    last catch-up published; while a writer holds the lock it reads that snapshot as it
+    is and notes how far behind the event store it is."""
     home_dir = resolve_home(home)
     config = load_config(home_dir)
     if require_library:
         config.require_library()
+    if read_only:
+        with _reading_session(home_dir, config, store) as session:
+            yield session
+        return
     with HomeLock(home_dir, wait=lock_wait):
-        store_url = resolve_store(store, config)
+        library = _open_library(resolve_store(store, config), home_dir)
         try:
-            library = open_library(store_url, home_dir)
-        except Exception as exc:
-            if isinstance(exc, StoreError | KeyboardInterrupt):
-                raise
-            from videotheque.commands.errors import VideothequeError
-
-            if isinstance(exc, VideothequeError):
-                raise
-            where = redact(store_url) if store_url else str(home_dir / "events.sqlite")
-            hint = disk_full_hint(home_dir, exc)
-            raise StoreError(f"cannot open the event store {where}: {exc}{hint}") from exc
-        try:
-            projector = Projector(home_dir / PROJECTION_NAME, library.recorder)
+            projector = Projector(
+                home_dir / PROJECTION_NAME, library.recorder, snapshot=home_dir / SNAPSHOT_NAME
+            )
             session = Session(config=config, library=library, projector=projector)
             if catch_up:
                 session.catch_up()
             yield session
+            projector.publish()  # what a catch-up may have left for later (see publish)
         finally:
             library.close()
 
 
+@contextmanager
+def _reading_session(home_dir: Path, config: Config, store: str | None) -> Iterator[Session]:
+    lock = HomeLock(home_dir)
+    try:
+        lock.acquire()
+        holder = None
+    except LockedError:
+        holder = lock.holder or "another process"
+    try:
+        library = _open_library(resolve_store(store, config), home_dir)
+    except BaseException:
+        lock.release()
+        raise
+    with ExitStack() as stack:
+        stack.callback(library.close)
+        notices: list[str] = []
+        live = home_dir / PROJECTION_NAME
+        snapshot = home_dir / SNAPSHOT_NAME
+        if holder is None:
+            try:  # the lock for the catch-up only, not while the command reads and prints
+                writer = Session(config, library, Projector(live, library.recorder,
+                                                            snapshot=snapshot))  # fmt: skip
+                writer.catch_up()
+                notices = writer.notices
+            finally:
+                lock.release()
+            read = snapshot if writer.projector.published() else live
+        else:
+            # No snapshot yet (a projection made by an older version, or a catch-up
+            # killed before publishing): the projection itself, read-only, waiting briefly
+            # for the writer to let go of it.
+            read = snapshot if snapshot.exists() else live
+        if not read.exists():  # no projection at all yet: an empty one, and how far behind
+            empty = stack.enter_context(tempfile.TemporaryDirectory(prefix="videotheque-"))
+            read = Path(empty) / PROJECTION_NAME
+            Projector(read, library.recorder).create_empty()
+        reader = Projector(read, library.recorder, read_only=True)
+        session = Session(config=config, library=library, projector=reader, notices=notices)
+        try:
+            if holder is not None:
+                behind = library.max_position() - (position := reader.position())
+                if behind > 0:
+                    session.notices.append(
+                        f"the projection is {behind:,} event{'s' if behind > 1 else ''} behind "
+                        f"({describe_holder(holder)}); showing the catalog as of position "
+                        f"{position:,}"
+                    )
+            yield session
+        except ProjectionLockedError as exc:
+            raise LockedError(f"{exc} (library locked by {holder})") from exc
+
+
+def _open_library(store_url: str | None, home_dir: Path) -> Library:
+    try:
+        return open_library(store_url, home_dir)
+    except Exception as exc:
+        if isinstance(exc, StoreError | KeyboardInterrupt):
+            raise
+        from videotheque.commands.errors import VideothequeError
+
+        if isinstance(exc, VideothequeError):
+            raise
+        where = redact(store_url) if store_url else str(home_dir / "events.sqlite")
+        hint = disk_full_hint(home_dir, exc)
+        raise StoreError(f"cannot open the event store {where}: {exc}{hint}") from exc
+
+
 def print_notices(session: Session) -> None:
+    from videotheque.commands.cli_base import note
+
     for notice in session.notices:
-        print(f"videotheque: {notice}", file=sys.stderr)
+        note(notice)

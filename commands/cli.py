@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import sys
+from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -19,14 +20,19 @@ from videotheque.commands.cli_base import (
     StoreOpt,
     app,
     command,
+    echo,
     fail,
+    json_array,
     note,
     print_json,
     print_table,
+    shorten,
+    stdout_is_terminal,
     to_csv,
+    write_out,
 )
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
-from videotheque.domain.paths import display
+from videotheque.domain.paths import visible
 from videotheque.projections import queries
 
 
@@ -50,7 +56,10 @@ def init_cmd(
     config, notes = init_library(root, home, storage, video, trash, store)
     for n in notes:
         note(n)
-    typer.echo(f"storage: {config.storage}\nvideo:   {config.video}\ntrash:   {config.trash}")
+    echo(
+        f"storage: {visible(config.storage)}\nvideo:   {visible(config.video)}\n"
+        f"trash:   {visible(config.trash)}"
+    )
 
 
 @command("import")
@@ -97,16 +106,16 @@ def import_cmd(
     else:
         c = report.counts
         prefix = "dry run: would record" if dry_run else "imported"
-        typer.echo(
+        echo(
             f"{prefix}: {c['new']} new, {c['unchanged']} unchanged, {c['moved']} moved, "
             f"{c['copies']} copies, {c['changed']} changed, {c['vanished']} vanished, "
             f"{c['reappeared']} reappeared, {len(report.errors)} errors"
             + (f", {report.skipped_recent} too recent" if report.skipped_recent else "")
         )
         if report.run_id:
-            typer.echo(f"run {report.run_id} ({report.events} events)")
+            echo(f"run {report.run_id} ({report.events} events)")
         for e in report.errors:
-            typer.echo(f"  error: {display(e.path)}: {e.reason}", err=True)
+            echo(f"  error: {visible(e.path)}: {visible(e.reason)}", err=True)
     if report.errors:
         raise typer.Exit(EXIT_FINDINGS)
 
@@ -118,7 +127,7 @@ def status_cmd(json_out: JsonOpt = False, home: HomeOpt = None, store: StoreOpt 
     from videotheque.commands.analyzer import media_lines, media_settings
     from videotheque.projections.media import media_summary
 
-    with open_session(home, store) as session:
+    with open_session(home, store, read_only=True) as session:
         store_position = session.library.max_position()
         with session.projector.connect() as con:
             data = queries.status_counts(con)
@@ -137,14 +146,14 @@ def status_cmd(json_out: JsonOpt = False, home: HomeOpt = None, store: StoreOpt 
         ],
         title="catalog",
     )
-    typer.echo(
+    echo(
         f"event store position {store_position}, projection position {data['projection_position']}"
     )
     if data["last_run"]:
         lr = data["last_run"]
-        typer.echo(f"last run: {lr['command']} {lr['run_id']} ({lr['status']}, {lr['started_at']})")
+        echo(f"last run: {lr['command']} {lr['run_id']} ({lr['status']}, {lr['started_at']})")
     for line in media_lines(data["media"]):
-        typer.echo(line)
+        echo(line)
 
 
 @command("catalog")
@@ -172,7 +181,7 @@ def catalog_cmd(
     if kind is not None and kind not in ("movie", "episode", "extra"):
         fail(f"--kind must be movie, episode or extra, not {kind!r}", EXIT_USAGE)
     moment = parse_moment(as_of, end_of_day=True, option="--as-of") if as_of else None
-    with open_session(home, store) as session:
+    with open_session(home, store, read_only=True) as session:
         with connect_as_of(session, moment) as con:
             rows = queries.catalog(con, kind=kind)
         print_notices(session)
@@ -197,7 +206,7 @@ def history_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Every event of one file, across all its paths."""
-    with open_session(home, store) as session:
+    with open_session(home, store, read_only=True) as session:
         target = _relative_to_roots(path_or_id, session.config)
         with session.projector.connect() as con:
             ids = queries.resolve_file_ids(con, target)
@@ -236,7 +245,7 @@ def _details(data: dict[str, object]) -> str:
             parts.append(f"candidates: {candidates_text(v)}")
             continue
         text = json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else str(v)
-        parts.append(f"{k}={text[:80]}")
+        parts.append(f"{k}={shorten(text)}")
     return " ".join(parts)
 
 
@@ -259,7 +268,7 @@ def runs_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Every command run, newest first, with its summary."""
-    with open_session(home, store) as session:
+    with open_session(home, store, read_only=True) as session:
         with session.projector.connect() as con:
             rows = queries.runs(con, limit or None)
         print_notices(session)
@@ -288,28 +297,87 @@ def _compact(summary: dict[str, object] | None) -> str:
     return " ".join(f"{k}={v}" for k, v in summary.items() if v not in (0, None, [], {}))
 
 
+SQL_TABLE_ROWS = 1_000  # rows a table shows by default; csv and json stream them all
+
+
 @command("sql")
 def sql_cmd(
     query: Annotated[str, typer.Argument(help="A read-only SQL query over the projections.")],
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    max_rows: Annotated[
+        int | None,
+        typer.Option(
+            "--max-rows",
+            help=f"Print at most N rows (0: all) [default: {SQL_TABLE_ROWS:,} for a table, "
+            "all for csv and json, which are printed as they come].",
+            min=0,
+            show_default=False,
+        ),
+    ] = None,
+    memory_limit: Annotated[
+        str, typer.Option("--memory-limit", help="Memory the query may use (DuckDB's units).")
+    ] = "1GB",
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Stop the query after SECONDS (0: never).", min=0)
+    ] = 60.0,
     home: HomeOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Run read-only SQL over the DuckDB projections (no writes, no file access)."""
+    """Run read-only SQL over the DuckDB projections (no writes, no file access), bounded
+    in memory and time."""
     if fmt not in ("table", "csv", "json"):
         fail(f"--format must be table, csv or json, not {fmt!r}", EXIT_USAGE)
-    with open_session(home, store) as session:
+    limit = (SQL_TABLE_ROWS if fmt == "table" else 0) if max_rows is None else max_rows
+    printed = [0]  # rows printed so far (a cap may stop the query midway)
+    with open_session(home, store, read_only=True) as session:
         print_notices(session)
         try:
-            columns, rows = queries.run_readonly_sql(str(session.projector.db_path), query)
+            with queries.readonly_sql(
+                str(session.projector.db_path), query, memory_limit=memory_limit, timeout=timeout
+            ) as (columns, batches):
+                more = _print_sql(fmt, columns, batches, limit, printed)
+        except queries.SQLLimitError as exc:
+            shown = f" ({printed[0]:,} rows printed before)" if fmt != "table" else ""
+            fail(f"SQL: {exc}{shown}", EXIT_FINDINGS)
         except queries.SQLError as exc:
             fail(f"SQL: {exc}", EXIT_USAGE)
-    if fmt == "json":
-        print_json([dict(zip(columns, r, strict=True)) for r in rows])
-    elif fmt == "csv":
-        sys.stdout.write(to_csv(columns, rows))
-    else:
-        print_table(columns, rows)
+    if more:
+        note(
+            f"only the first {printed[0]:,} rows are shown (--max-rows {limit}); "
+            "use --max-rows 0 with --format csv or json for all"
+        )
+
+
+def _print_sql(
+    fmt: str,
+    columns: list[str],
+    batches: Iterator[list[tuple[object, ...]]],
+    limit: int,
+    printed: list[int],
+) -> bool:
+    """Print the rows as they come (csv, json) or as one table, counting them in
+    ``printed``; True when ``limit`` (0: none) left some out."""
+    more = False
+    kept: list[tuple[object, ...]] = []
+    exact = not stdout_is_terminal()  # csv to a pipe is the data as it is
+    with json_array() if fmt == "json" else nullcontext() as out:
+        if fmt == "csv":
+            write_out(to_csv(columns, [], exact=exact), exact=exact)
+        for batch in batches:
+            if limit and printed[0] + len(batch) > limit:
+                batch, more = batch[: limit - printed[0]], True
+            printed[0] += len(batch)
+            if out is not None:
+                out.extend(dict(zip(columns, r, strict=True)) for r in batch)
+            elif fmt == "csv":
+                write_out(to_csv(columns, batch, exact=exact, header=False), exact=exact)
+            else:
+                kept.extend(batch)
+            if more:
+                break
+    if fmt == "table":
+        print_table(columns, kept)
+    return more
 
 
 @command("rebuild")
@@ -317,7 +385,7 @@ def rebuild_cmd(home: HomeOpt = None, store: StoreOpt = None) -> None:
     """Drop the DuckDB projections and replay every event into them."""
     with open_session(home, store, catch_up=False) as session:
         result = session.projector.rebuild()
-    typer.echo(
+    echo(
         f"rebuilt {session.projector.db_path}: {result.events} events replayed in "
         f"{result.seconds:.2f} s ({result.rate:,.0f} events/s), position {result.position}"
     )
@@ -339,7 +407,7 @@ def demo_cmd(
     """Build a sample library (sparse files, no network) in DIR and run the whole story."""
     from videotheque.commands.demo import run_demo
 
-    code = run_demo(directory, home, echo=typer.echo)
+    code = run_demo(directory, home, echo=echo)
     if code != EXIT_OK:
         raise typer.Exit(code)
 

@@ -13,12 +13,13 @@ from videotheque.commands.cli_base import (
     JsonOpt,
     StoreOpt,
     command,
+    echo,
     fail,
     print_json,
     print_table,
 )
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_USAGE
-from videotheque.domain.paths import display
+from videotheque.domain.paths import visible
 
 
 @command("analyze")
@@ -64,16 +65,16 @@ def analyze_cmd(
     else:
         mode = "every present file" if all_files else "files never analysed"
         if dry_run:
-            typer.echo(f"dry run: would analyse {report.targets} files ({mode})")
+            echo(f"dry run: would analyse {report.targets} files ({mode})")
         else:
             counts = ", ".join(f"{n} {k}" for k, n in sorted(report.by_status.items()))
-            typer.echo(
+            echo(
                 f"analysed {sum(report.by_status.values())} of {report.targets} {mode}"
                 + (f" ({counts})" if counts else "")
                 + f", {len(report.errors)} errors"
             )
             if report.run_id:
-                typer.echo(f"run {report.run_id} (MediaInfo {report.mediainfo_version})")
+                echo(f"run {report.run_id} (MediaInfo {report.mediainfo_version})")
         if report.unreadable_media:
             print_table(
                 ["path", "reason"],
@@ -81,6 +82,6 @@ def analyze_cmd(
                 title="unreadable media",
             )
         for e in report.errors:
-            typer.echo(f"  error: {display(e.path)}: {e.reason}", err=True)
+            echo(f"  error: {visible(e.path)}: {visible(e.reason)}", err=True)
     if report.errors or report.unreadable_media:
         raise typer.Exit(EXIT_FINDINGS)

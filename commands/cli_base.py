@@ -14,14 +14,16 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
+from videotheque.commands import lock
 from videotheque.commands.errors import EXIT_FINDINGS, VideothequeError
-from videotheque.domain.paths import display
+from videotheque.domain.paths import display, visible
 
 app = typer.Typer(
     name="videotheque",
@@ -63,7 +65,7 @@ def _print_version(value: bool) -> None:
     if value:
         from videotheque import __version__
 
-        typer.echo(f"videotheque {__version__}")
+        typer.echo(f"videotheque {__version__}")  # noqa: TID251
         raise typer.Exit()
 
 
@@ -108,6 +110,7 @@ def command(name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
     def decorate(fn: F) -> F:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kw: Any) -> Any:
+            lock.activity = name or fn.__name__
             try:
                 return fn(*args, **kw)
             except VideothequeError as exc:
@@ -154,30 +157,73 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+# Everything a command prints goes through ``echo``, ``note``, ``fail``, ``print_table`` or
+# ``print_json`` (ruff bans ``typer.echo`` and ``print`` elsewhere): text from the library
+# (file names, link targets, provider titles, SQL results, error messages quoting them) is
+# shown with ``visible``, so no name can clear the screen, retitle the window or split a
+# line. ``--json`` stays exact: JSON escapes what a terminal would act on.
+
+
+def echo(text: str = "", err: bool = False) -> None:
+    """Print lines: control characters in them are shown visibly (line breaks stay line
+    breaks; interpolate names with ``visible`` so that theirs do not)."""
+    typer.echo("\n".join(visible(line) for line in text.split("\n")), err=err)  # noqa: TID251
+
+
 def fail(message: str, code: int) -> None:
-    typer.echo(f"videotheque: error: {message}", err=True)
+    typer.echo(f"videotheque: error: {visible(message)}", err=True)  # noqa: TID251
     raise typer.Exit(code)
 
 
 def note(message: str) -> None:
-    typer.echo(f"videotheque: {message}", err=True)
+    typer.echo(f"videotheque: {visible(message)}", err=True)  # noqa: TID251
 
 
 def print_json(value: Any) -> None:
     text = json.dumps(value, ensure_ascii=False, indent=2, default=_json_default)
-    typer.echo(_escape_lone_surrogates(text))
+    typer.echo(_escape_for_terminal(text))  # noqa: TID251
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+class _JsonArray:
+    """A JSON array printed an element at a time (a streamed result)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def extend(self, items: Iterable[Any]) -> None:
+        for item in items:
+            text = json.dumps(item, ensure_ascii=False, default=_json_default)
+            sys.stdout.write(("[\n  " if not self.count else ",\n  ") + _escape_for_terminal(text))
+            self.count += 1
+        sys.stdout.flush()
 
 
-def _escape_lone_surrogates(text: str) -> str:
-    """A non-UTF-8 file name (surrogateescape) cannot be written as UTF-8: inside JSON
-    strings it becomes a ``\\udcXX`` escape, which ``json.loads`` reads back exactly
-    (``os.fsencode`` then gives the original bytes)."""
+@contextmanager
+def json_array() -> Iterator[_JsonArray]:
+    """Print one JSON array whose elements are given as they come; it is closed (valid
+    JSON) even when the elements stop early."""
+    out = _JsonArray()
+    try:
+        yield out
+    finally:
+        sys.stdout.write("\n]\n" if out.count else "[]\n")
+        sys.stdout.flush()
+
+
+# json.dumps escapes C0 controls (\u001b) even with ensure_ascii=False, but not DEL, C1
+# controls, bidi overrides, line separators or lone surrogates.
+_JSON_ESCAPE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape_for_terminal(text: str) -> str:
+    """Escape, inside the JSON text, what a terminal would act on: ``\\u009b``,
+    ``\\u202e``. A non-UTF-8 file name (surrogateescape) cannot be written as UTF-8 either:
+    it becomes a ``\\udcXX`` escape. ``json.loads`` reads every one back exactly
+    (``os.fsencode`` then gives the original bytes). These characters only occur inside
+    JSON strings, so escaping them keeps the document valid."""
     if text.isascii():
         return text
-    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _JSON_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _json_default(value: Any) -> Any:
@@ -191,29 +237,78 @@ def _json_default(value: Any) -> Any:
 def print_table(
     columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None
 ) -> None:
-    from rich.console import Console
+    from rich.console import Console  # noqa: TID251
     from rich.table import Table
 
-    table = Table(title=title, show_lines=False)
+    table = Table(title=visible(title) if title is not None else None, show_lines=False)
     for c in columns:
-        table.add_column(str(c), overflow="fold")
+        table.add_column(visible(c), overflow="fold")
     for r in rows:
         table.add_row(*[_cell(v) for v in r])
     Console(soft_wrap=False, markup=False, highlight=False).print(table)
 
 
+class Lines(tuple[Any, ...]):
+    """A table cell of several lines (one value a line, each shown visibly)."""
+
+
 def _cell(v: Any) -> str:
     if v is None:
         return ""
+    if isinstance(v, Lines):
+        return "\n".join(visible(x) for x in v)
     if isinstance(v, list | dict):
-        return display(json.dumps(v, ensure_ascii=False, default=str))
-    return display(str(v))
+        return visible(json.dumps(v, ensure_ascii=False, default=str))
+    return visible(v)
 
 
-def to_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+_BREAK = re.compile(r"[\s,;/]")
+
+
+def shorten(text: str, limit: int = 160) -> str:
+    """``text`` whole when it fits in ``limit`` characters, else cut at the last word
+    boundary (a space, a comma, a slash) before it, with an ellipsis: never mid-word."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    cuts = [m.end() for m in _BREAK.finditer(head)]
+    cut = cuts[-1] if cuts and cuts[-1] > limit // 2 else len(head)
+    return head[:cut].rstrip(" ,;") + "…"
+
+
+def _csv_value(v: Any, exact: bool) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, list | dict):
+        v = json.dumps(v, ensure_ascii=False, default=str)
+    text = str(v)
+    if exact:  # the data as it is (a CSV field may hold a line break), valid UTF-8
+        return text if text.isascii() else display(text)
+    return visible(text)
+
+
+def to_csv(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], exact: bool = False, header: bool = True
+) -> str:
+    """CSV text. ``exact`` keeps control characters as they are (for a pipe or a file); on a
+    terminal they are shown visibly, as ``ls`` does with file names."""
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(columns)
+    if header:
+        w.writerow([_csv_value(c, exact) for c in columns])
     for r in rows:
-        w.writerow(["" if v is None else _cell(v) for v in r])
+        w.writerow([_csv_value(v, exact) for v in r])
     return buf.getvalue()
+
+
+def write_out(text: str, exact: bool = False) -> None:
+    """Write a ready-made text (a CSV chunk, a rendered report) to stdout as it is when
+    ``exact`` or when stdout is not a terminal, else with its control characters shown."""
+    if not exact and sys.stdout.isatty():
+        text = "\n".join(visible(line) for line in text.split("\n"))
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

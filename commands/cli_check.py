@@ -11,13 +11,16 @@ from videotheque.commands.checker import CheckReport, check_library
 from videotheque.commands.cli_base import (
     HomeOpt,
     JsonOpt,
+    Lines,
     StoreOpt,
     command,
+    echo,
     note,
     print_json,
     print_table,
 )
 from videotheque.domain import integrity
+from videotheque.domain.paths import visible
 
 _LABELS = {
     integrity.GHOSTS: "ghosts (catalogued, missing on disk)",
@@ -111,7 +114,7 @@ def check_cmd(
         )
         print_notices(session)
     for problem in report.unreachable:
-        note(f"error: {problem['reason']}: {_not_checked(problem['root'])}")
+        note(f"error: {visible(problem['reason'])}: {_not_checked(problem['root'])}")
     if json_out:
         print_json(report.as_json())
     else:
@@ -137,16 +140,16 @@ def _print_human(report: CheckReport) -> None:
             value = "not checked"
         else:
             value = str(summary[category])
-        typer.echo(f"{label:<40} {value}")
-    typer.echo(f"{'unreadable media':<40} {summary['unreadable_media']}")
+        echo(f"{label:<40} {value}")
+    echo(f"{'unreadable media':<40} {summary['unreadable_media']}")
     if summary["errors"]:
-        typer.echo(f"{'errors (unreadable files and folders)':<40} {summary['errors']}")
+        echo(f"{'errors (unreadable files and folders)':<40} {summary['errors']}")
     checked = f"checked {report.files:,} files and {report.links:,} links"
     if report.verify_hash:
         checked += f", verified {report.verified:,} files"
         if report.full:
             checked += f" ({report.verified_bytes / 1e9:,.1f} GB read in full)"
-    typer.echo(f"{checked} in {report.seconds:.1f} s (run {report.run_id})")
+    echo(f"{checked} in {report.seconds:.1f} s (run {report.run_id})")
     for category in [*_LABELS, "unreadable_media", "errors"]:
         items = shown[category]
         if not items:
@@ -158,7 +161,7 @@ def _print_human(report: CheckReport) -> None:
             title=f"{category.replace('_', ' ')}: {len(items)}",
         )
         if len(items) > TABLE_ROWS:
-            typer.echo(
+            echo(
                 f"... and {len(items) - TABLE_ROWS:,} more: `check --json` or "
                 f'`videotheque sql "SELECT * FROM integrity_{category}"` list them all'
             )
@@ -166,7 +169,7 @@ def _print_human(report: CheckReport) -> None:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, list):
-        return "\n".join(str(v) for v in value)
+        return Lines(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     return value

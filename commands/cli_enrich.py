@@ -14,13 +14,14 @@ from videotheque.commands.cli_base import (
     JsonOpt,
     StoreOpt,
     command,
+    echo,
     fail,
     note,
     print_json,
     print_table,
 )
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_USAGE, UsageError
-from videotheque.domain.paths import display
+from videotheque.domain.paths import display, visible
 
 RateOpt = Annotated[
     list[str] | None,
@@ -118,23 +119,27 @@ def enrich_cmd(
     else:
         if dry_run:
             for o in report.outcomes:
-                what = f"{o.provider}:{o.provider_id} {o.title} ({o.year})" if o.provider else ""
-                typer.echo(f"{o.outcome:9} {what}  {display(o.path)}")
+                what = (
+                    f"{o.provider}:{o.provider_id} {visible(o.title)} ({o.year})"
+                    if o.provider
+                    else ""
+                )
+                echo(f"{o.outcome:9} {what}  {visible(o.path)}")
         prefix = "dry run: would record" if dry_run else "enriched"
-        typer.echo(
+        echo(
             f"{prefix}: {report.enriched} enriched, {report.ambiguous} ambiguous, "
             f"{report.no_match} no match, {report.failed} failed, {report.skipped} skipped "
             f"({report.requests} requests, {report.retries} retries)"
         )
         if report.run_id:
-            typer.echo(f"run {report.run_id}")
+            echo(f"run {report.run_id}")
         if report.ambiguous or report.no_match:
-            typer.echo("see `videotheque pending`, decide with `videotheque validate`")
+            echo("see `videotheque pending`, decide with `videotheque validate`")
     for o in report.outcomes:
         if o.outcome == "failed":
-            typer.echo(f"  failed: {display(o.path)}: {o.reason}", err=True)
+            echo(f"  failed: {visible(o.path)}: {visible(o.reason)}", err=True)
         elif o.outcome == "enriched" and o.reason:
-            typer.echo(f"  short: {display(o.path)}: {o.reason}", err=True)
+            echo(f"  short: {visible(o.path)}: {visible(o.reason)}", err=True)
     if report.failed:
         raise typer.Exit(EXIT_FINDINGS)
 
@@ -148,7 +153,7 @@ def pending_cmd(
     """The validation queue: files without a sure match, with candidates and scores."""
     from videotheque.commands.validator import queue
 
-    with open_session(home, store) as session:
+    with open_session(home, store, read_only=True) as session:
         entries = queue(session)
         print_notices(session)
     if json_out:
@@ -159,7 +164,7 @@ def pending_cmd(
         first = True
         for c in e["candidates"] or [None]:
             cand = (
-                f"{c['n']}. {c['provider']}:{c['provider_id']} {c['title']}"
+                f"{c['n']}. {c['provider']}:{visible(c['provider_id'])} {visible(c['title'])}"
                 + (f" ({c['year']})" if c.get("year") else "")
                 if c
                 else "-"
@@ -223,7 +228,7 @@ def validate_cmd(
             print_notices(session)
             if file is not None and action is None:
                 fail(f"{file} is not in the validation queue", EXIT_FINDINGS)
-            typer.echo("the validation queue is empty")
+            echo("the validation queue is empty")
             return
         run = session.start_run("validate", {"file": file, "action": chosen[0] if chosen else
                                              "interactive"})  # fmt: skip
@@ -236,7 +241,7 @@ def validate_cmd(
                 message = v.apply(session, file_id, todo, run.run_id, entry, lookup)
                 decided += message != "skipped"
                 where = display(entry["path"]) if entry else file
-                typer.echo(f"{where}: {message}")
+                echo(f"{visible(where)}: {visible(message)}")
         finally:
             session.finish_run({"decided": decided}, 0)
             session.catch_up()
@@ -245,22 +250,23 @@ def validate_cmd(
 
 def _ask(entry: dict[str, Any] | None) -> Any:
     """The interactive prompt for one queued file (Rich, on the terminal)."""
-    from rich.console import Console
+    from rich.console import Console  # noqa: TID251 (every text printed goes through visible)
     from rich.prompt import Prompt
 
     from videotheque.commands import validator as v
 
     assert entry is not None
     console = Console(stderr=False, highlight=False, markup=False)
-    console.print(v.describe(entry))
+    console.print(visible(v.describe(entry)))
     for c in entry["candidates"]:
         year = f" ({c['year']})" if c.get("year") else ""
         original = (
-            f" [{c['original_title']}]"
+            f" [{visible(c['original_title'])}]"
             if c.get("original_title") and c["original_title"] != c["title"]
             else ""
         )
-        console.print(f"  {c['n']}. {c['provider']}:{c['provider_id']} {c['title']}{year}"
+        console.print(f"  {c['n']}. {c['provider']}:{visible(c['provider_id'])} "
+                      f"{visible(c['title'])}{year}"
                       f"{original}  score {c['score']:.2f}")  # fmt: skip
     while True:
         answer = Prompt.ask("number, tmdb:ID / tvdb:ID, r(eject), s(kip) or q(uit)",
@@ -268,7 +274,7 @@ def _ask(entry: dict[str, Any] | None) -> Any:
         try:
             action = v.parse_answer(answer)
         except UsageError as exc:
-            console.print(str(exc))
+            console.print(visible(exc))
             continue
         if action.kind == "choose" and not 1 <= (action.n or 0) <= len(entry["candidates"]):
             console.print(f"choose 1 to {len(entry['candidates'])}")

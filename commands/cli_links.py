@@ -15,11 +15,12 @@ from videotheque.commands.cli_base import (
     JsonOpt,
     StoreOpt,
     command,
+    echo,
     note,
     print_json,
 )
 from videotheque.domain.link_plan import QUARANTINE, REPAIR, SKIP, Decision, Proposal
-from videotheque.domain.paths import display
+from videotheque.domain.paths import visible
 
 
 @command("repair-links")
@@ -82,17 +83,19 @@ class _Asker:
         self.err = err
 
     def echo(self, text: str = "") -> None:
-        typer.echo(text, err=self.err)
+        echo(text, err=self.err)
 
     def __call__(self, p: Proposal, index: int, total: int) -> Decision | None:
         b = p.broken
         self.echo("")
-        self.echo(f"[{index}/{total}] {display(b.link)}")
-        self.echo(f"    {b.problem}: -> {display(b.target)}")
+        self.echo(f"[{index}/{total}] {visible(b.link)}")
+        self.echo(f"    {b.problem}: -> {visible(b.target)}")
         if not p.candidates:
             self.echo("    no candidate (an orphan)")
         for i, c in enumerate(p.candidates, 1):
-            self.echo(f"    {i}) {display(c.path)}   [{c.method} {c.score:.2f}: {c.reason}]")
+            self.echo(
+                f"    {i}) {visible(c.path)}   [{c.method} {c.score:.2f}: {visible(c.reason)}]"
+            )
         n = len(p.candidates)
         numbers = {0: "", 1: "1 repair with it, "}.get(n, f"1-{n} repair with that candidate, ")
         prompt = f"    {numbers}t quarantine, s skip, q quit"
@@ -117,25 +120,26 @@ class _Asker:
 def _print_repairs(report: Any) -> None:
     verb = "would repair" if report.dry_run else "repaired"
     for r in report.repaired:
-        typer.echo(
-            f"{verb}: {r['link']} -> {r['new_target']} ({r['method']}; was {r['old_target']})"
+        echo(
+            f"{verb}: {visible(r['link'])} -> {visible(r['new_target'])} "
+            f"({r['method']}; was {visible(r['old_target'])})"
         )
     verb = "would quarantine" if report.dry_run else "quarantined"
     for q in report.quarantined:
-        typer.echo(f"{verb}: {q['link']} -> trash/{q['trash_path']}")
+        echo(f"{verb}: {visible(q['link'])} -> trash/{visible(q['trash_path'])}")
     for s in report.skipped:
         count = len(s["candidates"])
-        typer.echo(f"skipped: {s['link']}: {s['reason']} ({count} candidate(s))")
+        echo(f"skipped: {visible(s['link'])}: {visible(s['reason'])} ({count} candidate(s))")
     for e in report.errors:
-        typer.echo(f"  error: {e['path']}: {e['reason']}", err=True)
+        echo(f"  error: {visible(e['path'])}: {visible(e['reason'])}", err=True)
     prefix, would = ("dry run: ", "would be ") if report.dry_run else ("", "")
-    typer.echo(
+    echo(
         f"{prefix}{report.broken} broken link(s): {len(report.repaired)} {would}repaired, "
         f"{len(report.quarantined)} {would}quarantined, {len(report.skipped)} left"
         + (f", {report.recovered} recovered from an interrupted run" if report.recovered else "")
     )
     if report.run_id:
-        typer.echo(f"run {report.run_id} (undo with: videotheque undo {report.run_id})")
+        echo(f"run {report.run_id} (undo with: videotheque undo {report.run_id})")
 
 
 @command("organize")
@@ -170,18 +174,21 @@ def organize_cmd(
         if nfos is not None:
             _print_nfos(nfos, would)
         for c in report.created:
-            typer.echo(f"{would}create: {c['link']} -> {c['target']}")
+            echo(f"{would}create: {visible(c['link'])} -> {visible(c['target'])}")
         for r in report.retargeted:
-            typer.echo(f"{would}retarget: {r['link']} -> {r['new_target']} (was {r['old_target']})")
+            echo(
+                f"{would}retarget: {visible(r['link'])} -> {visible(r['new_target'])} "
+                f"(was {visible(r['old_target'])})"
+            )
         for c in report.conflicts:
-            typer.echo(f"conflict: {c['link']}: {c['reason']}", err=True)
-        typer.echo(
+            echo(f"conflict: {visible(c['link'])}: {visible(c['reason'])}", err=True)
+        echo(
             f"{'dry run: ' if dry_run else ''}{len(report.created)} created, "
             f"{len(report.retargeted)} retargeted, {report.unchanged} unchanged, "
             f"{len(report.conflicts)} conflicts, {len(report.unplaced)} files without a place"
         )
         if report.run_id:
-            typer.echo(f"run {report.run_id} (undo with: videotheque undo {report.run_id})")
+            echo(f"run {report.run_id} (undo with: videotheque undo {report.run_id})")
     if report.exit_code:
         raise typer.Exit(report.exit_code)
 
@@ -246,26 +253,26 @@ def undo_cmd(
     else:
         would = "would " if dry_run else ""
         for r in report.restored:
-            where = f" (back from trash/{r['from_trash']})" if r["from_trash"] else ""
-            typer.echo(f"{would}restore: {r['link']} -> {r['target']}{where}")
+            where = f" (back from trash/{visible(r['from_trash'])})" if r["from_trash"] else ""
+            echo(f"{would}restore: {visible(r['link'])} -> {visible(r['target'])}{where}")
         for r in report.removed:
-            typer.echo(f"{would}remove: {r['link']} (moved to trash/{r['trash_path']})")
+            echo(f"{would}remove: {visible(r['link'])} (moved to trash/{visible(r['trash_path'])})")
         for c in report.conflicts:
-            typer.echo(f"changed: {c['link']}: {c['reason']}", err=True)
+            echo(f"changed: {visible(c['link'])}: {visible(c['reason'])}", err=True)
         if report.refused:
-            typer.echo(
+            echo(
                 f"refused: {len(report.conflicts)} path(s) are no longer as run "
                 f"{report.undoes} left them (see above); nothing changed. "
                 "--force reverts the rest and leaves those alone.",
                 err=True,
             )
         else:
-            typer.echo(
+            echo(
                 f"{'dry run: ' if dry_run else ''}undo of {report.command} run {report.undoes}: "
                 f"{len(report.restored)} restored, {len(report.removed)} removed, "
                 f"{len(report.conflicts)} left alone"
             )
         if report.run_id:
-            typer.echo(f"run {report.run_id}")
+            echo(f"run {report.run_id}")
     if report.exit_code:
         raise typer.Exit(report.exit_code)

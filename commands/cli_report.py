@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,8 +13,10 @@ from videotheque.commands.cli_base import (
     JsonOpt,
     StoreOpt,
     command,
+    echo,
     print_json,
     print_table,
+    write_out,
 )
 from videotheque.commands.moments import FORMS, parse_moment
 
@@ -61,14 +62,13 @@ def report_cmd(
         raise UsageError(f"--format must be html or md, not {fmt!r}")
     start = parse_moment(since, end_of_day=False, option="--since") if since else None
     end = parse_moment(until, end_of_day=True, option="--until") if until else None
-    with open_session(home, store) as session:
+    with open_session(home, store, read_only=True) as session:
         result = build_report(session, fmt, since=start, until=end, run_id=run, output=output)
         print_notices(session)
     if output is None:
-        sys.stdout.write(result.text)
-        sys.stdout.flush()
+        write_out(result.text)  # its names are escaped already; nothing raw on a terminal
         return
-    typer.echo(
+    echo(
         f"{fmt} report written to {output} ({len(result.text.encode()) / 1024:,.0f} KiB, "
         f"{result.events:,} events)"
     )
@@ -94,7 +94,7 @@ def diff_cmd(
 
     moment_from = parse_moment(start, end_of_day=False, option="--from")
     moment_to = parse_moment(end, end_of_day=True, option="--to") if end else None
-    with open_session(home, store) as session:
+    with open_session(home, store, read_only=True) as session:
         result = diff(session, moment_from, moment_to)
         print_notices(session)
     if json_out:
@@ -104,10 +104,10 @@ def diff_cmd(
 
 
 def _print_diff(d: dict[str, Any]) -> None:
-    typer.echo(f"from {d['from']} to {d['to'] or 'now'}")
+    echo(f"from {d['from']} to {d['to'] or 'now'}")
     counts = {k: len(d[k]) for k in ("added", "moved", "vanished", "reappeared", "enriched")}
     counts["links repaired"] = len(d["links_repaired"])
-    typer.echo(", ".join(f"{n} {k}" for k, n in counts.items()))
+    echo(", ".join(f"{n} {k}" for k, n in counts.items()))
     if d["added"]:
         print_table(["path", "kind", "title", "year"],
                     [(r["path"], r["kind"], r["title"], r["year"]) for r in d["added"]],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,10 @@ from videotheque.commands.errors import LockedError
 
 LOCK_NAME = "lock"
 
+# What this process runs (the CLI sets the command's name): written in the lock file, so
+# that a reader can say "an import is running".
+activity: str | None = None
+
 
 class HomeLock:
     """``flock`` on ``<home>/lock``; the file says who holds it and since when."""
@@ -20,6 +25,7 @@ class HomeLock:
     def __init__(self, home: Path, wait: float = 0.0) -> None:
         self.path = home / LOCK_NAME
         self.wait = wait
+        self.holder: str | None = None  # who held it when acquire() gave up
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -32,14 +38,15 @@ class HomeLock:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    holder = _read_holder(fd)
+                    self.holder = _read_holder(fd)
                     os.close(fd)
-                    raise LockedError(f"library locked by {holder}") from None
+                    raise LockedError(f"library locked by {self.holder}") from None
                 time.sleep(0.1)
         since = datetime.now(UTC).isoformat(timespec="seconds")
         try:
             os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()} since {since}\n".encode(), 0)
+            what = f" ({activity})" if activity else ""
+            os.pwrite(fd, f"pid {os.getpid()} since {since}{what}\n".encode(), 0)
         except OSError as exc:  # a full disk: say where, and let go of the lock
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
@@ -72,3 +79,18 @@ def _read_holder(fd: int) -> str:
     except OSError:
         text = ""
     return text or "another process"
+
+
+_HOLDER = re.compile(r"pid (\d+) since (\S+)(?: \((.+)\))?")
+
+
+def describe_holder(holder: str) -> str:
+    """``an import is running: pid 123`` from ``pid 123 since T (import)``."""
+    m = _HOLDER.match(holder)
+    if m is None:
+        return f"locked by {holder}"
+    pid, since, what = m.groups()
+    if what is None:
+        return f"another command is writing: pid {pid} since {since}"
+    article = "an" if what[:1] in "aeiou" else "a"
+    return f"{article} {what} is running: pid {pid}"

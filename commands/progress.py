@@ -33,7 +33,7 @@ def progress(enabled: bool | None = None) -> Iterator[Progress]:
     if not enabled:
         yield Progress(None)
         return
-    from rich.console import Console
+    from rich.console import Console  # noqa: TID251 (task labels are ours)
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,

@@ -4,12 +4,19 @@ A pull loop reads notifications after the last tracked position, hands them to e
 projection, and writes the rows and the new position in one DuckDB transaction, so each
 event is applied exactly once and a kill at any point resumes where it stopped.
 A rebuild replays the whole store into a new file and swaps it in: the store is only read.
+
+Readers do not open the projection the writer catches up: after each catch-up that changed
+it, the writer publishes a copy (the *snapshot*, swapped in atomically), and commands that
+only read open that copy read-only. DuckDB lets no other process open a file one process
+holds for writing, so without it a reader waits for the writer's catch-up and a writer
+cannot start while a long query reads.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +42,10 @@ STATE_TABLE = "projection_state"
 
 class ProjectionLockedError(RuntimeError):
     """The DuckDB file is held by another process."""
+
+
+PUBLISH_SHARE = 10  # see Projector.publish
+READ_RETRY = 5.0  # seconds a reader waits for the writer to let go of a projection file
 
 
 @dataclass
@@ -74,8 +85,18 @@ class Projector:
         db_path: Path,
         recorder: Any,
         projections: Sequence[Projection] | None = None,
+        *,
+        snapshot: Path | None = None,
+        read_only: bool = False,
     ) -> None:
+        """``snapshot``: where to publish a read-only copy after each catch-up that changed
+        the projection. ``read_only``: a reader's view of ``db_path`` (a snapshot):
+        connections are read-only, and it never catches up."""
         self.db_path = db_path
+        self.snapshot = snapshot
+        self.read_only = read_only
+        self._published_at = 0.0  # perf_counter() at the end of the last copy
+        self._publish_cost = 0.0  # seconds it took
         self.recorder = recorder if isinstance(recorder, Recorder) else Recorder(recorder)
         self.projections = list(projections) if projections is not None else all_projections()
         self.schema_digest = self._schema_digest()
@@ -85,7 +106,10 @@ class Projector:
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short-lived connection to the projection (catch up first to read current data)."""
-        con = _connect(self.db_path, read_only=read_only)
+        if self.read_only:
+            con = _connect_reading(self.db_path)
+        else:
+            con = _connect(self.db_path, read_only=read_only)
         try:
             yield con
         finally:
@@ -142,7 +166,14 @@ class Projector:
 
     def catch_up(self, progress: Callable[[int, int], None] | None = None) -> CatchUp:
         """Apply every event the projection has not seen yet; rebuild first if the file
-        is missing, unreadable or of another schema."""
+        is missing, unreadable or of another schema. Then publish the snapshot."""
+        result = self._catch_up(progress)
+        self.publish(force=False)
+        return result
+
+    def _catch_up(self, progress: Callable[[int, int], None] | None = None) -> CatchUp:
+        if self.read_only:
+            raise ProjectionLockedError(f"{self.db_path} is a read-only copy")
         reason, con = self._check()
         if reason is not None and reason != "missing":
             result = self.rebuild(progress)
@@ -309,7 +340,68 @@ class Projector:
             con.close()
         self._set_aside_broken()
         os.replace(tmp, self.db_path)
+        self.publish()
         return CatchUp(count, position, time.perf_counter() - started, "asked")
+
+    # -- the readers' copy ----------------------------------------------------------
+
+    def create_empty(self) -> None:
+        """A projection with the schema and no event applied (for a reader when there is
+        no projection yet and it may not make one)."""
+        con = _connect(self.db_path)
+        try:
+            con.execute("BEGIN")
+            self._create_schema(con)
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    def published(self) -> bool:
+        """True when the snapshot is a copy of the projection as it is now."""
+        if self.snapshot is None:
+            return False
+        try:
+            live, copy = self.db_path.stat(), self.snapshot.stat()
+        except FileNotFoundError:
+            return False
+        return (copy.st_size, copy.st_mtime_ns) == (live.st_size, live.st_mtime_ns)
+
+    def publish(self, force: bool = True) -> bool:
+        """Copy the projection to the snapshot readers open, when it changed since the last
+        copy (the copy keeps the file's size and modification time, which every commit
+        changes). The copy is made aside and swapped in, so a reader opens the old one or
+        the new one, never half of one; a reader that has the old one open keeps it.
+        Only the holder of the home lock catches up, so only it publishes.
+
+        Not ``force``: skipped when the last copy by this projector ended less than
+        ``PUBLISH_SHARE`` times its cost ago (a writer catching up often spends at most
+        about a tenth of its time copying); whoever opened the session publishes at its
+        end, so the last state is always published."""
+        if self.snapshot is None or self.read_only or not self.db_path.exists():
+            return False
+        since = time.perf_counter() - self._published_at
+        if not force and since < PUBLISH_SHARE * self._publish_cost:
+            return False
+        if self.db_path.with_name(self.db_path.name + ".wal").exists():
+            return False  # not closed cleanly: the next catch-up checkpoints it
+        if self.published():
+            return False
+        for stale in self.snapshot.parent.glob(f"{self.snapshot.name}.*.tmp"):
+            stale.unlink(missing_ok=True)  # a copy killed midway (only one publisher at once)
+        tmp = self.snapshot.with_name(f"{self.snapshot.name}.{os.getpid()}.tmp")
+        started = time.perf_counter()
+        try:
+            shutil.copy2(self.db_path, tmp)
+            os.replace(tmp, self.snapshot)
+            self._published_at = time.perf_counter()
+            self._publish_cost = self._published_at - started
+        except OSError:
+            # A full disk: readers read the projection itself meanwhile (see published()).
+            return False
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        return True
 
     def _set_aside_broken(self) -> None:
         """Move the old file (and its WAL, which belongs to it) out of the way."""
@@ -355,6 +447,19 @@ def stage(con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]) -> bool
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _connect_reading(path: Path, wait: float = READ_RETRY) -> duckdb.DuckDBPyConnection:
+    """A read-only connection, waiting a little while a writer holds the file (only when
+    there is no snapshot yet: a reader then reads the writer's own file)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return _connect(path, read_only=True)
+        except ProjectionLockedError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.1)
 
 
 def _connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:

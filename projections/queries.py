@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -210,24 +213,83 @@ def runs(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> list[dict[
 
 
 class SQLError(Exception):
-    """A user's SQL query failed."""
+    """A user's SQL query failed (bad SQL: a usage error)."""
 
 
-def run_readonly_sql(db_path: str, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run a user's query on a read-only connection without any file or network access."""
-    con = duckdb.connect(
-        db_path,
-        read_only=True,
-        config={"enable_external_access": False, "lock_configuration": True},
-    )
+class SQLLimitError(SQLError):
+    """A user's SQL query ran into its time or memory cap."""
+
+
+SQL_BATCH = 1_000  # rows fetched at a time: the whole result is never held in memory
+
+
+@contextmanager
+def readonly_sql(
+    db_path: str, query: str, *, memory_limit: str = "1GB", timeout: float = 60.0
+) -> Iterator[tuple[list[str], Iterator[list[tuple[Any, ...]]]]]:
+    """Run a user's query on a read-only connection without any file or network access,
+    and give its column names and its rows, streamed in batches.
+
+    Bounded: DuckDB may use ``memory_limit`` and never spills to disk (no temporary
+    directory: a huge sort fails instead of filling the disk), and the query is
+    interrupted after ``timeout`` seconds, rows already given or not. The settings are
+    locked: ``SET memory_limit`` in the query is refused."""
+    try:
+        con = duckdb.connect(
+            db_path,
+            read_only=True,
+            config={
+                "enable_external_access": False,
+                "memory_limit": memory_limit,
+                "temp_directory": "",
+                "lock_configuration": True,
+            },
+        )
+    except (duckdb.InvalidInputException, duckdb.ParserException) as exc:  # a bad --memory-limit
+        raise SQLError(f"--memory-limit {memory_limit!r}: {_first_line(exc)}") from exc
+    timer = threading.Timer(timeout, con.interrupt) if timeout > 0 else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
+
+    def failed(exc: duckdb.Error) -> SQLError:
+        if isinstance(exc, duckdb.InterruptException):
+            return SQLLimitError(f"stopped after {timeout:g} s (--timeout)")
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            return SQLLimitError(f"the query needs more than {memory_limit} (--memory-limit)")
+        return SQLError(str(exc).strip())
+
+    def rows(cur: duckdb.DuckDBPyConnection) -> Iterator[list[tuple[Any, ...]]]:
+        while True:
+            try:
+                batch = cur.fetchmany(SQL_BATCH)
+            except duckdb.Error as exc:
+                raise failed(exc) from exc
+            if not batch:
+                return
+            yield batch
+
     try:
         try:
             cur = con.execute(query)
         except duckdb.Error as exc:
-            raise SQLError(str(exc).strip()) from exc
+            raise failed(exc) from exc
         if cur.description is None:
-            return [], []
-        names = [d[0] for d in cur.description]
-        return names, cur.fetchall()
+            yield [], iter(())
+        else:
+            yield [d[0] for d in cur.description], rows(cur)
     finally:
+        if timer is not None:
+            timer.cancel()
         con.close()
+
+
+def run_readonly_sql(db_path: str, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run a user's query (bounded as ``readonly_sql``) and give all its rows."""
+    with readonly_sql(db_path, query) as (columns, batches):
+        return columns, [row for batch in batches for row in batch]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -5,7 +5,8 @@ do not match the ``.j2`` suffix), off for ``*.md.j2``, where every value that co
 the library goes through the ``md`` filter instead. ``StrictUndefined`` turns a typo in a
 template into an error rather than an empty cell. File names are hostile input: control
 characters (a newline in a name) are shown as their Unicode control pictures in both
-formats, so a name always stays on its line and reads as what it is.
+formats, so a name always stays on its line and reads as what it is (``visible``, the one
+function the CLI's tables and messages use too).
 """
 
 from __future__ import annotations
@@ -18,24 +19,13 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 
+from videotheque.domain.paths import visible
+
 FORMATS = {"html": "audit.html.j2", "md": "audit.md.j2"}
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Characters that mean something to Markdown (CommonMark/GFM) in running text or a table
 # cell; all are ASCII punctuation, which CommonMark lets a backslash escape.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~#!])")
-
-
-def visible(value: Any) -> str:
-    """The text with control characters shown as symbols (U+2400 block), e.g. ␊ for \\n."""
-    if value is None:
-        return ""
-    return _CONTROL.sub(_picture, str(value))
-
-
-def _picture(m: re.Match[str]) -> str:
-    code = ord(m.group())
-    return chr(0x2421) if code == 0x7F else chr(0x2400 + code)
 
 
 def md(value: Any) -> str:
