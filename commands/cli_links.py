@@ -207,12 +207,12 @@ def _write_nfos(session: Any, dry_run: bool) -> Any:
 
 def _print_nfos(nfos: Any, would: str) -> None:
     for w in nfos.written:
-        typer.echo(f"{would}write: {w['path']}")
+        echo(f"{would}write: {visible(w['path'])}")
     for k in nfos.kept:
-        typer.echo(f"kept: {k['path']}: {k['reason']}", err=True)
+        echo(f"kept: {visible(k['path'])}: {visible(k['reason'])}", err=True)
     for e in nfos.errors:
-        typer.echo(f"  error: {e['path']}: {e['reason']}", err=True)
-    typer.echo(
+        echo(f"  error: {visible(e['path'])}: {visible(e['reason'])}", err=True)
+    echo(
         f"NFO sidecars: {len(nfos.written)} {would}written, {nfos.unchanged} unchanged, "
         f"{len(nfos.kept)} written by someone else (left alone)"
         + (f" (run {nfos.run_id})" if nfos.run_id else "")

@@ -14,10 +14,12 @@ from videotheque.commands.cli_base import (
     JsonOpt,
     StoreOpt,
     command,
+    echo,
     note,
     print_json,
 )
 from videotheque.commands.errors import UsageError
+from videotheque.domain.paths import visible
 
 SkipOpt = Annotated[
     list[str] | None,
@@ -87,7 +89,7 @@ def maintain_cmd(
         )  # fmt: skip
         arguments = {"steps": list(options.steps), "dry_run": dry_run, "min_age": min_age,
                      "check_oldest": options.check_oldest, "nfo": nfo}  # fmt: skip
-        on_step = None if json_out else (lambda line, notes: typer.echo(line))
+        on_step = None if json_out else (lambda line, notes: echo(line))
         report = maintain(session, options, progress=bar, arguments=arguments, on_step=on_step)
         written = None
         if output is not None and report.run_ids:
@@ -100,12 +102,12 @@ def maintain_cmd(
     else:
         for s in report.steps:
             for n in s.notes:
-                typer.echo(f"  {s.step}: {n}", err=True)
-        typer.echo(pass_line(report))
+                echo(f"  {s.step}: {visible(n)}", err=True)
+        echo(pass_line(report))
         for need in report.needs:
-            typer.echo(f"needs you: {need}")
+            echo(f"needs you: {visible(need)}")
         if written:
-            typer.echo(written)
+            echo(visible(written))
     if report.exit_code:
         raise typer.Exit(report.exit_code)
 

@@ -36,6 +36,7 @@ from videotheque.commands.errors import (
     VideothequeError,
 )
 from videotheque.commands.maintainer import MaintainOptions
+from videotheque.domain.paths import visible
 
 TICK = 0.5  # seconds between looks at the clock while waiting for events
 FALLBACK_POLL = 60.0  # seconds between polls when the kernel gives no events
@@ -55,7 +56,8 @@ class WatchSettings:
 
 def log(message: str) -> None:
     stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S")
-    print(f"{stamp} videotheque watch: {message}", file=sys.stderr, flush=True)
+    sys.stderr.write(f"{stamp} videotheque watch: {visible(message)}\n")
+    sys.stderr.flush()
 
 
 class _Stop(Exception):
