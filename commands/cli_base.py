@@ -71,6 +71,7 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def global_options(
+    ctx: typer.Context,
     home: Annotated[
         Path | None,
         typer.Option(
@@ -98,10 +99,20 @@ def global_options(
     # A command's own options are parsed after this runs: handing the global values over
     # through the variables the options read gives the order people expect (the option after
     # the command, then the one before it, then the environment, then the default).
-    if home is not None:
-        os.environ["VIDEOTHEQUE_HOME"] = os.fspath(home)
-    if store is not None:
-        os.environ["VIDEOTHEQUE_STORE"] = store
+    # Only for this invocation: restored when it ends (tests and `watch` run many).
+    given = {"VIDEOTHEQUE_HOME": home and os.fspath(home), "VIDEOTHEQUE_STORE": store}
+    saved = {name: os.environ.get(name) for name, value in given.items() if value is not None}
+    for name in saved:
+        os.environ[name] = str(given[name])
+
+    def restore() -> None:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    ctx.call_on_close(restore)
 
 
 def command(name: str | None = None, **kwargs: Any) -> Callable[[F], F]:

@@ -83,6 +83,9 @@ def test_home_and_store_are_taken_before_or_after_the_command(
     status = run("status", "--json")
     assert status.exit_code == 0, status.output
     assert [row["files"] for row in json.loads(status.stdout)["by_kind"]] == [1]
+    # Typed before the command, they hold for that invocation only (not the next one).
+    assert "VIDEOTHEQUE_HOME" not in os.environ
+    assert "VIDEOTHEQUE_STORE" not in os.environ
 
 
 def test_the_option_after_the_command_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
