@@ -507,7 +507,8 @@ def test_an_obfuscated_name_takes_what_its_release_folder_says() -> None:
            "XD607ebb-BRc59935-5155473f-1c5f49/XD607ebb-BRc59935-5155473f-1c5f49.avi",
            kind="movie", title="Dead Man Down", year=2013)  # fmt: skip
     parsed("Hells.Kitchen.US.S17E08.1080p.HEVC.x265-MeGusta-Obfuscated/"
-           "c48db7d2aeb040e8a920a9fd6effcbf4.mkv", kind="episode", season=17, episodes=[8])  # fmt: skip
+           "c48db7d2aeb040e8a920a9fd6effcbf4.mkv",
+           kind="episode", season=17, episodes=[8])  # fmt: skip
 
 
 def test_a_collection_folder_does_not_win_over_a_film_that_names_itself() -> None:
