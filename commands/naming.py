@@ -746,6 +746,14 @@ _BARE_NUMBER = re.compile(r"^\s*\d{3,4}\s*$|^[^-]*\w[\s._]+(?:19|20)\d\d\s*$")
 _EPISODE_WORD = re.compile(r"\b(?:e|ep|episode|episodio|épisode)[\s._-]*\d", re.IGNORECASE)
 
 
+# guessit's "episode" with no number: a dated show, a bonus, an OVA/ONA, a pack of episodes
+_EPISODIC_WITHOUT_NUMBER = {"date", "bonus", "episode_count", "season_count"}
+_PACK = re.compile(
+    r"\b(?:complete|integrale|l integrale|lintegrale|coffret|miniseries|mini series"
+    r"|complete series|series|seasons?|saisons?)\b"
+)
+
+
 def _is_personal(folders: Sequence[str], stem: str, ctx: _Context) -> bool:
     if any(fold(f) in _PERSONAL_FOLDERS for f in folders):
         return True
@@ -775,6 +783,8 @@ def _alternatives(
         if re.search(rf"[(\[]\s*{y}\s*[)\]]", stem):
             return []
         folded = fold(stem)
+        if not (folded.startswith(y + " ") or folded.endswith(" " + y)):
+            return []  # "Heat.1995.1080p", "Blade.Runner.1982.Final.Cut": a year among tokens
         before = _word_at(folded, y) < _word_at(folded, fold(title))
         joined = f"{y} {title}" if before else f"{title} {y}"
         return [{"kind": "movie", "title": joined, "year": None}]
@@ -884,9 +894,21 @@ def _parse(relpath: str) -> dict[str, Any]:
     kind = "movie"
     if extra is not None:
         kind = "extra"
-    elif ctx.season is not None or (g_kind == "episode" and options.get("type") != "movie"):
-        # guessit's "episode" without numbers is a pack: "Breaking.Bad.COMPLETE.1080p"
+    elif ctx.season is not None or (
+        g_kind == "episode"
+        and options.get("type") != "movie"
+        and (
+            g_episodes
+            or season is not None
+            or _EPISODIC_WITHOUT_NUMBER.intersection(g)
+            or ctx.hint == "episode"  # "Series/Baccano!/Baccano!_-_T1_-_Trailer..."
+            or _ANIME_STYLE.search(stem) is not None  # "[EveTaku] Kyouso Giga ONA v2"
+            or (obfuscated and anchor is not None and anchor.episodic)  # a dated show's release
+        )
+    ):
         kind = "episode"
+    elif g_kind == "episode" and options.get("type") != "movie" and _PACK.search(fold(stem)):
+        kind = "episode"  # a pack: "Breaking.Bad.COMPLETE.1080p", "Friends.INTEGRALE"
 
     # A file named like its folder, with no season: a film called "21" or "9", not episode 21.
     if (

@@ -465,6 +465,9 @@ def test_seasons_numbered_by_year_and_season_packs() -> None:
            season=1, seasons=list(range(1, 11)))  # fmt: skip
     parsed("Friends.INTEGRALE.MULTi.1080p.BluRay-GRP", kind="episode", title="Friends")
     parsed("Breaking.Bad.COMPLETE.1080p.BluRay.x264-GRP", kind="episode")
+    # guessit's "episode" with nothing episodic is still a film ("Final" is no episode)
+    parsed("Blade.Runner.1982.Final.Cut.mkv", kind="movie", title="Blade Runner", year=1982,
+           alternatives=[])  # fmt: skip
 
 
 @pytest.mark.parametrize(
