@@ -724,14 +724,19 @@ _CAMERA_NAME = re.compile(
 _LEADING_DATE = re.compile(r"^(?:19|20)\d\d[-_. ]?[01]\d[-_. ]?[0-3]\d(?:\b|_)")
 _PERSONAL_FOLDERS = {
     "home videos", "home video", "home movies", "videos perso", "videos personnelles",
-    "films de famille", "videos de famille", "family videos", "camera", "camera roll", "dcim",
-    "camera uploads", "iphone", "android", "gopro", "phone", "telephone", "whatsapp video",
-    "screen recordings", "screencasts", "vacances", "holidays", "perso", "personal",
+    "films de famille", "videos de famille", "family videos", "camera roll", "dcim",
+    "camera uploads", "whatsapp video", "screen recordings", "screencasts",
+}  # fmt: skip
+# Folders that usually hold personal clips, but where a film with a year may sit too
+# ("Holidays/Home Alone (1990).mkv"): personal only for a name without a year.
+_PERSONAL_FOLDERS_WEAK = {
+    "camera", "iphone", "android", "gopro", "phone", "telephone", "vacances", "holidays",
+    "perso", "personal",
 }  # fmt: skip
 # What a file is called when nobody named it: "movie.mkv", "video.mp4", "untitled.mov".
 _NO_TITLE = {
     "movie", "movies", "video", "videos", "film", "clip", "untitled", "new video", "sans titre",
-    "output", "export", "final", "test", "record", "recording", "vid", "episode", "file",
+    "output", "recording", "vid", "episode", "file",
 }  # fmt: skip
 
 
@@ -754,8 +759,14 @@ _PACK = re.compile(
 )
 
 
-def _is_personal(folders: Sequence[str], stem: str, ctx: _Context) -> bool:
+def _is_personal(folders: Sequence[str], stem: str, ctx: _Context, year: int | None) -> bool:
     if any(fold(f) in _PERSONAL_FOLDERS for f in folders):
+        return True
+    if (
+        year is None
+        and ctx.season is None
+        and any(fold(f) in _PERSONAL_FOLDERS_WEAK for f in folders)
+    ):
         return True
     if _CAMERA_NAME.match(stem.strip()):
         return True
@@ -974,7 +985,7 @@ def _parse(relpath: str) -> dict[str, Any]:
         title = re.sub(r"[._]+", " ", stem).strip() or None
 
     if extra is None and (
-        _is_personal(folders, stem, ctx)
+        _is_personal(folders, stem, ctx, year)
         or title is None
         or (kind == "movie" and year is None and fold(title) in _NO_TITLE)
     ):

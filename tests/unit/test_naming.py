@@ -547,6 +547,8 @@ def test_what_is_neither_film_nor_episode_is_other(path: str) -> None:
     "path",
     [
         "Films/Vidéos/Noël.mkv",  # an odd but real film name
+        "Films/Holidays/Home Alone (1990).mkv",  # a film in a folder that often holds clips
+        "Downloads/Test.mkv",  # a real title that looks like a placeholder
         "Series/The Daily Show/Season 2019/2019-07-14 - Guest.mkv",  # a dated episode
         "1917.mkv",
         "2012.mkv",
