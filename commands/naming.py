@@ -260,6 +260,7 @@ _EXTRA_FOLDERS = {
     "others": "extra",
     "clip": "clip",
     "clips": "clip",
+    "backdrops": "extra",  # Jellyfin's theme videos
     "bloopers": "extra",
 }
 # Plex's local extras suffixes: "Avatar (2009)-trailer.mkv".
