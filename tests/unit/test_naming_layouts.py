@@ -1,12 +1,12 @@
 """parse_name on the layouts the naming guides document (tests/fixtures/layouts_set.json).
 
-The names are the guides' own examples (Plex, Jellyfin, Kodi) and the default formats of
-Sonarr (``{Series Title} - S{season:00}E{episode:00} - {Episode Title} {Quality Full}``) and
-Radarr (``{Movie Title} ({Release Year}) {Quality Full}``), each with its source, labelled
-from what the documentation says the file is. Measured when written (152 names, Plex, Jellyfin, Emby, Kodi,
-Sonarr, Radarr): 98.7% all fields right; RULES_VERSION vtq1 scored 94.7% on the same set. The two
-misses: a show trailer named "Season 1 Trailer" gets season 1, and "Pawn Stars - S2014E18"
-gets year 2014 (as guessit reads it; its own suite expects that year).
+The names are the guides' own examples (Plex, Jellyfin, Emby, Kodi) and the default formats
+of Sonarr (``{Series Title} - S{season:00}E{episode:00} - {Episode Title} {Quality Full}``)
+and Radarr (``{Movie Title} ({Release Year}) {Quality Full}``), each with its source,
+labelled from what the documentation says the file is. Measured when written (152 names):
+98.7% all fields right; RULES_VERSION vtq1 scored 94.7% on the same set. The two misses: a
+show trailer named "Season 1 Trailer" gets season 1, and "Pawn Stars - S2014E18" gets year
+2014 (as guessit reads it; its own suite expects that year).
 """
 
 from __future__ import annotations
