@@ -627,6 +627,9 @@ def _split_ext(filename: str) -> tuple[str, str]:
 
 
 def _extra_from_stem(stem: str) -> str | None:
+    plex = _PLEX_FOLDER.match(_ID_TAG.sub("", stem).strip())
+    if plex and not plex.group("rest").strip():
+        return None  # "Sample (2020)", "Trailer (2020)": a film's own name
     m = _EXTRA_SUFFIX.search(stem.strip())
     if m and not _RELEASE_TOKENS.search(stem[: m.start()]):
         word = m.group(1).lower()
@@ -850,6 +853,11 @@ def _parse(relpath: str) -> dict[str, Any]:
     g_seasons = _int_list(g.get("season"))
     g_season = _first_int(g.get("season"))
     g_episodes = _int_list(g.get("episode"))
+    own = _PLEX_FOLDER.match(_ID_TAG.sub("", stem).strip())
+    if own and not own.group("rest").strip() and g_kind == "movie" and extra is None:
+        # "Trailer (2020).mkv": the documented "Title (Year)" says exactly what it is
+        g_title = _TRAILING_PARENS.sub("", own.group("title")).strip(" -_.") or g_title
+        g_year = int(own.group("year"))
     if obfuscated:
         # "c48db7d2aeb0....mkv" in "Hells.Kitchen.US.S17E08.1080p...": the folder says it all
         g_title, g_year, g_seasons, g_season, g_episodes = None, None, [], None, []

@@ -499,6 +499,12 @@ def test_extras_the_media_servers_define(path: str, extra: str) -> None:
     parsed(path, kind="extra", extra=extra, title="Inception", year=2010)
 
 
+def test_a_film_named_like_an_extra_is_a_film() -> None:
+    parsed("Movies/Sample (2020)/Sample (2020).mkv", kind="movie", title="Sample", year=2020)
+    parsed("Movies/Trailer (2020).mkv", kind="movie", title="Trailer", year=2020)
+    parsed("Movies/The Interview (2014)/The Interview (2014) Bluray-1080p.mkv", kind="movie")
+
+
 def test_a_release_group_is_never_an_extras_suffix() -> None:
     for group in ("SCENE", "TRAILER", "SHORT", "EXTRA"):
         parsed(f"Bones.S03E05.720p.HDTV.x264-{group}.mkv", kind="episode", extra=None,
