@@ -856,7 +856,8 @@ def _parse(relpath: str) -> dict[str, Any]:
     own = _PLEX_FOLDER.match(_ID_TAG.sub("", stem).strip())
     if own and not own.group("rest").strip() and g_kind == "movie" and extra is None:
         # "Trailer (2020).mkv": the documented "Title (Year)" says exactly what it is
-        g_title = _TRAILING_PARENS.sub("", own.group("title")).strip(" -_.") or g_title
+        own_title = _TRAILING_PARENS.sub("", own.group("title")).replace("\\", " ")
+        g_title = own_title.strip(" -_.") or g_title
         g_year = int(own.group("year"))
     if obfuscated:
         # "c48db7d2aeb0....mkv" in "Hells.Kitchen.US.S17E08.1080p...": the folder says it all
