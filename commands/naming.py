@@ -403,13 +403,27 @@ def _season_folder(name: str) -> tuple[int, str | None] | None:
     return None
 
 
+# "The.Matrix.1999.1080p": words of two letters or more joined by dots (not "S.W.A.T.")
+_DOTTED_RELEASE = re.compile(r"^\S*\w{2,}\.\w{2,}\.\w{2,}")
+
+
+def _trim(title: str) -> str:
+    """Separators off both ends, but the final dot of an acronym ("S.W.A.T.") kept."""
+    title = title.strip(" -_,")
+    return title.lstrip(".") if _ACRONYM_END.search(title) else title.strip(" -_.,")
+
+
 @lru_cache(maxsize=8192)
 def _anchor(name: str) -> _Anchor:
     """Parse a folder that names a work (cached: a library has ~20 files per folder)."""
     clean = _ID_TAG.sub("", name).strip()
     m = _PLEX_FOLDER.match(clean)
-    if m and not _SCENE_LIKE.search(m.group("title")):
-        title = _TRAILING_PARENS.sub("", _COUNTRY.sub("", m.group("title"))).strip(" -_.")
+    if (
+        m
+        and not _DOTTED_RELEASE.search(m.group("title"))
+        and not _SCENE_LIKE.search(m.group("title").replace(".", " "))
+    ):
+        title = _trim(_TRAILING_PARENS.sub("", _COUNTRY.sub("", m.group("title"))))
         if title:
             return _Anchor(title, int(m.group("year")), None, True, named=True)
     release = bool(_RELEASE_FOLDER.search(clean))
@@ -424,7 +438,7 @@ def _anchor(name: str) -> _Anchor:
             strong = release or year is not None or season is not None
             episodic = kind == "episode"
             return _Anchor(scene_title, year, season, strong, episodes, release, episodic)
-    title = _TRAILING_PARENS.sub("", _COUNTRY.sub("", clean)).strip(" -_.")
+    title = _trim(_TRAILING_PARENS.sub("", _COUNTRY.sub("", clean)))
     return _Anchor(title or None)
 
 
@@ -857,7 +871,7 @@ def _parse(relpath: str) -> dict[str, Any]:
     if own and not own.group("rest").strip() and g_kind == "movie" and extra is None:
         # "Trailer (2020).mkv": the documented "Title (Year)" says exactly what it is
         own_title = _TRAILING_PARENS.sub("", own.group("title")).replace("\\", " ")
-        g_title = own_title.strip(" -_.") or g_title
+        g_title = _trim(own_title) or g_title
         g_year = int(own.group("year"))
     if obfuscated:
         # "c48db7d2aeb0....mkv" in "Hells.Kitchen.US.S17E08.1080p...": the folder says it all

@@ -579,3 +579,11 @@ def test_a_number_that_is_a_year_or_a_title_keeps_both_readings() -> None:
     # a year in brackets is never ambiguous
     parsed("Films/Heat (1995)/Heat (1995).mkv", alternatives=[])
     parsed("Blade Runner 2049 (2017).mkv", title="Blade Runner 2049", year=2017, alternatives=[])
+
+
+def test_acronym_titles_keep_their_dots() -> None:
+    parsed("TV/S.W.A.T. (2017)/Season 1/S.W.A.T. (2017) - S01E01 - Pilot.mkv",
+           title="S.W.A.T.", year=2017, season=1, episodes=[1])  # fmt: skip
+    parsed("TV/Marvel's Agents of S.H.I.E.L.D. (2013)/Season 01/"
+           "Marvel's Agents of S.H.I.E.L.D. (2013) - S01E01 - Pilot Bluray-1080p.mkv",
+           title="Marvel's Agents of S.H.I.E.L.D.", year=2013)  # fmt: skip
