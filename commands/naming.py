@@ -13,6 +13,16 @@ Public interface (the importer relies on it):
 - ``parse_name(relpath) -> dict`` with exactly the keys of ``RESULT_KEYS``;
 - ``parse_many(relpaths, workers=None) -> list[dict]``, same order, over a process pool.
 
+The result: ``kind`` (one of ``KINDS``: movie, episode, extra, or other for what is neither
+film nor episode), ``title`` (in the case the name writes it), ``year``, ``season`` (the
+first of ``seasons``: a season pack lists them all), ``episode`` (the first of
+``episodes``), ``extra`` (the extras vocabulary of Plex and Jellyfin), and ``alternatives``:
+other readings of a number that is a year or part of a title, ``[{"kind", "title",
+"year"}]``, which ``enrich`` tries when the first reading finds no confident match.
+
+How far the rules are from guessit on guessit's own suite, and why, is measured and listed
+by tests/unit/test_naming_guessit_suite.py and tests/fixtures/guessit_suite_disagreements.yml.
+
 Bump ``RULES_VERSION`` whenever a rule here changes what a name parses to.
 """
 
