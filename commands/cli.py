@@ -159,7 +159,7 @@ def status_cmd(json_out: JsonOpt = False, home: HomeOpt = None, store: StoreOpt 
 @command("catalog")
 def catalog_cmd(
     kind: Annotated[
-        str | None, typer.Option(help="movie, episode or extra.", show_default=False)
+        str | None, typer.Option(help="movie, episode, extra or other.", show_default=False)
     ] = None,
     json_out: JsonOpt = False,
     as_of: Annotated[
@@ -178,8 +178,8 @@ def catalog_cmd(
     from videotheque.commands.moments import parse_moment
     from videotheque.commands.reporter import connect_as_of
 
-    if kind is not None and kind not in ("movie", "episode", "extra"):
-        fail(f"--kind must be movie, episode or extra, not {kind!r}", EXIT_USAGE)
+    if kind is not None and kind not in ("movie", "episode", "extra", "other"):
+        fail(f"--kind must be movie, episode, extra or other, not {kind!r}", EXIT_USAGE)
     moment = parse_moment(as_of, end_of_day=True, option="--as-of") if as_of else None
     with open_session(home, store, read_only=True) as session:
         with connect_as_of(session, moment) as con:

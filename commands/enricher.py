@@ -472,6 +472,14 @@ async def _work(
         rate = _requests(http) / elapsed
         update(done, description=f"enrich {rate:4.1f} req/s {_short(target.path)}")
 
+    async def resolve(query: Query, ids: ExternalIds, sidecar: nfo.NfoInfo | None) -> Resolution:
+        key = _key(query, ids, sidecar)
+        task = shared.get(key)
+        if task is None:
+            task = asyncio.ensure_future(resolver.resolve(query, ids, sidecar))
+            shared[key] = task
+        return await asyncio.shield(task)
+
     async def one(target: EnrichTarget) -> None:
         kind = SERIES if target.kind == "episode" else MOVIE
         if not resolver.online and not use_nfo:
@@ -489,13 +497,16 @@ async def _work(
         duration = seconds.get(target.file_id) if kind == MOVIE else None
         query = Query(title=target.title or "", year=target.year, kind=kind,
                       duration=duration / 60.0 if duration else None)  # fmt: skip
-        key = _key(query, ids, sidecar)
-        task = shared.get(key)
-        if task is None:
-            task = asyncio.ensure_future(resolver.resolve(query, ids, sidecar))
-            shared[key] = task
         try:
-            resolution = await asyncio.shield(task)
+            resolution = await resolve(query, ids, sidecar)
+            if resolution.decision != Decision.ACCEPT and kind == MOVIE:
+                # "Blade.Runner.2049": the name reads two ways; the provider decides
+                for title, year in target.alternatives:
+                    other = await resolve(replace(query, title=title, year=year), ids, sidecar)
+                    if other.decision == Decision.ACCEPT:
+                        note = f"matched by another reading of the name: {title!r}"
+                        resolution = replace(other, notes=(*other.notes, note))
+                        break
         except ProviderError as exc:
             record.failed(target, exc)
             return

@@ -40,6 +40,7 @@ _FILE_COLUMNS = {
     "imported_at": "TIMESTAMPTZ",
     "updated_at": "TIMESTAMPTZ",
     "last_run_id": "VARCHAR",
+    "alternatives": "VARCHAR",
 }
 
 
@@ -61,6 +62,7 @@ _IMPORTED = json.dumps(
             "episode": "INTEGER",
             "episodes": ["INTEGER"],
             "extra": "VARCHAR",
+            "alternatives": "JSON",
         },
     }
 )
@@ -87,11 +89,13 @@ class CatalogProjection:
         con.execute(
             "INSERT INTO catalog_files (id, path, raw_path, size, mtime, fingerprint,"
             " algorithm, kind, title, year, season, episode, episodes, extra, parser, status,"
-            " path_count, imported_at, updated_at, last_run_id) "
+            " path_count, imported_at, updated_at, last_run_id, alternatives) "
             "SELECT originator_id, r.path, encode(r.path), r.size, r.mtime, r.fingerprint,"
             " r.algorithm, r.name.kind, r.name.title, r.name.year, r.name.season,"
             " r.name.episode, CASE WHEN len(r.name.episodes) > 0 THEN r.name.episodes END,"
-            " r.name.extra, r.parser, 'present', 1, timestamp, timestamp, r.run_id "
+            " r.name.extra, r.parser, 'present', 1, timestamp, timestamp, r.run_id,"
+            " CASE WHEN json_array_length(r.name.alternatives) > 0"
+            " THEN json(r.name.alternatives)::VARCHAR END "
             f"FROM {staged}"
         )
         con.execute(
@@ -179,6 +183,13 @@ class CatalogProjection:
         return files, paths
 
 
+def _alternatives_json(alternatives: Any) -> str | None:
+    """The parse's other readings as compact JSON text (as DuckDB's ``json()`` writes it)."""
+    if not alternatives:
+        return None
+    return json.dumps(alternatives, ensure_ascii=False, separators=(",", ":"))
+
+
 def _apply(
     files: dict[str, dict[str, Any]],
     paths: dict[str, dict[str, tuple[float, str]]],
@@ -203,6 +214,7 @@ def _apply(
             "episode": name.get("episode"),
             "episodes": name.get("episodes") or None,
             "extra": name.get("extra"),
+            "alternatives": _alternatives_json(name.get("alternatives")),
             "parser": d.get("parser"),
             "status": "present",
             "imported_at": e.timestamp,

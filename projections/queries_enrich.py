@@ -20,12 +20,30 @@ class EnrichTarget:
     year: int | None
     extra: str | None
     match_status: str | None
+    # other readings of the name, (title, year) each: "Blade Runner 2049" for "Blade Runner"
+    # (2049); enrich tries them when the main reading finds no confident match
+    alternatives: tuple[tuple[str, int | None], ...] = ()
+
+
+def _readings(text: str | None) -> tuple[tuple[str, int | None], ...]:
+    if not text:
+        return ()
+    try:
+        items = json.loads(text)
+    except ValueError:
+        return ()
+    return tuple(
+        (str(a["title"]), a.get("year") if isinstance(a.get("year"), int) else None)
+        for a in items
+        if isinstance(a, dict) and isinstance(a.get("title"), str) and a["title"].strip()
+    )
 
 
 def enrich_targets(con: duckdb.DuckDBPyConnection) -> list[EnrichTarget]:
     """Every present file with its parsed name and match status, oldest imports first."""
     rows = con.execute(
-        "SELECT f.id, f.raw_path, f.kind, f.title, f.year, f.extra, e.match_status "
+        "SELECT f.id, f.raw_path, f.kind, f.title, f.year, f.extra, e.match_status, "
+        "f.alternatives "
         "FROM catalog_files f LEFT JOIN enrichment e ON e.file_id = f.id "
         "WHERE f.status = 'present' ORDER BY f.imported_at, f.raw_path"
     ).fetchall()
@@ -38,8 +56,9 @@ def enrich_targets(con: duckdb.DuckDBPyConnection) -> list[EnrichTarget]:
             year=year,
             extra=extra,
             match_status=status,
+            alternatives=_readings(alternatives),
         )
-        for fid, raw, kind, title, year, extra, status in rows
+        for fid, raw, kind, title, year, extra, status, alternatives in rows
     ]
 
 

@@ -19,7 +19,8 @@ CREATE TABLE IF NOT EXISTS catalog_files (
     path_count    INTEGER,
     imported_at   TIMESTAMPTZ,
     updated_at    TIMESTAMPTZ,
-    last_run_id   VARCHAR
+    last_run_id   VARCHAR,
+    alternatives  VARCHAR          -- other readings of the name (JSON list), NULL when none
 );
 
 CREATE TABLE IF NOT EXISTS file_paths (

@@ -29,7 +29,7 @@ def parsed(path: str, **fields: Any) -> None:
 
 def assert_well_formed(result: dict[str, Any]) -> None:
     assert tuple(result) == RESULT_KEYS
-    assert result["kind"] in ("movie", "episode", "extra")
+    assert result["kind"] in naming.KINDS
     assert result["title"] is None or (isinstance(result["title"], str) and result["title"])
     for key in ("year", "season", "episode"):
         assert result[key] is None or type(result[key]) is int
@@ -37,6 +37,10 @@ def assert_well_formed(result: dict[str, Any]) -> None:
     assert all(type(e) is int for e in result["episodes"])
     assert result["episode"] == (result["episodes"][0] if result["episodes"] else None)
     assert (result["extra"] is None) == (result["kind"] != "extra")
+    assert all(type(s) is int for s in result["seasons"])
+    assert result["season"] == (result["seasons"][0] if result["seasons"] else None)
+    for alternative in result["alternatives"]:
+        assert set(alternative) == {"kind", "title", "year"}
     # JSON-safe and storable as UTF-8: no lone surrogates, no guessit types
     json.dumps(result, ensure_ascii=False, allow_nan=False).encode("utf-8")
 
@@ -306,7 +310,7 @@ def test_three_digit_episode_in_a_season_folder_is_season_and_episode() -> None:
 def test_title_words_guessit_drops_are_put_back() -> None:
     parsed("Downloads/Dune.Part.Two.2024.2160p.WEB-DL.mkv", title="Dune Part Two", year=2024)
     parsed("Lawrence.of.Arabia.1962.Part1.mkv", title="Lawrence of Arabia")  # a file split
-    parsed("Downloads/the.last.of.us.s01e03.1080p.web.h264-cakes.mkv", title="The Last Of Us")
+    parsed("Downloads/the.last.of.us.s01e03.1080p.web.h264-cakes.mkv", title="the last of us")
 
 
 def test_a_backslash_is_part_of_a_posix_name() -> None:
@@ -314,8 +318,13 @@ def test_a_backslash_is_part_of_a_posix_name() -> None:
     parsed("Films/Yes\\No (2010).mkv", title="Yes No", year=2010)
 
 
-def test_lowercase_scene_titles_are_capitalised() -> None:
-    parsed("Downloads/mad.men.s07e14.720p.hdtv.x264-killers.mkv", title="Mad Men")
+def test_titles_keep_the_case_of_the_name_as_guessit_reads_it() -> None:
+    # the provider's title replaces it once matched; guessit's own suite expects the case kept
+    parsed("Downloads/mad.men.s07e14.720p.hdtv.x264-killers.mkv", title="mad men")
+    shield = "Marvels.Agents.of.S.H.I.E.L.D.S01E06.720p.HDTV.X264-DIMENSION.mkv"
+    parsed(shield, title="Marvels Agents of S.H.I.E.L.D.")
+    # a capitalised folder beats a lowercase file name for the same words
+    parsed("TV/Merlin/merlin_2008.5x02.720p_hdtv_x264-fov.mkv", title="Merlin")
 
 
 # --- names that must not crash it ----------------------------------------------------------------
@@ -370,7 +379,7 @@ def test_absurd_names_do_not_crash(path: str) -> None:
 
 
 def test_names_with_no_title_and_absurd_numbers() -> None:
-    parsed("Films/....mkv", kind="movie", title=None)
+    parsed("Films/....mkv", kind="other", title=None)  # no title: nothing to identify
     parsed("Series/Show/Season 1/Show.S01E2147483648.mkv", kind="episode", episodes=[])
     parsed("Films/Heat.9999.mkv", year=None)
 
@@ -434,3 +443,147 @@ def test_parse_many_falls_back_in_process_when_the_pool_cannot_start(
     monkeypatch.setattr(naming, "ProcessPoolExecutor", broken)
     paths = _library(naming.POOL_THRESHOLD)
     assert parse_many(paths, workers=4) == [parse_name(p) for p in paths]
+
+
+# --- real layouts (issue 12) -------------------------------------------------------------------
+
+
+def test_a_show_folder_without_season_folders_names_the_show() -> None:
+    parsed("Series/Breaking Bad/S01E01 - Pilot.mkv", kind="episode", title="Breaking Bad",
+           season=1, episodes=[1])  # fmt: skip
+    parsed("Series/Breaking Bad/1x01 - Pilot.avi", kind="episode", title="Breaking Bad",
+           season=1, episodes=[1])  # fmt: skip
+    parsed("TV/Daniel Tiger's Neighborhood/S02E06 - Playtime Is Different.mp4",
+           title="Daniel Tiger's Neighborhood", season=2, episodes=[6])  # fmt: skip
+
+
+def test_seasons_numbered_by_year_and_season_packs() -> None:
+    parsed("Pawn.Stars.S2014E18.720p.HDTV.x264-KILLERS.mkv", season=2014, episodes=[18])
+    parsed("Looney Tunes 1940x01 Porky's Last Stand.mkv", season=1940, episodes=[1])
+    parsed("Series/The Daily Show/Season 2019/The Daily Show - 2019-07-14.mkv", season=2019)
+    parsed("Friends.S01-S10.COMPLETE.720p.BluRay.x264-PtM", kind="episode", title="Friends",
+           season=1, seasons=list(range(1, 11)))  # fmt: skip
+    parsed("Friends.INTEGRALE.MULTi.1080p.BluRay-GRP", kind="episode", title="Friends")
+    parsed("Breaking.Bad.COMPLETE.1080p.BluRay.x264-GRP", kind="episode")
+    # guessit's "episode" with nothing episodic is still a film ("Final" is no episode)
+    parsed("Blade.Runner.1982.Final.Cut.mkv", kind="movie", title="Blade Runner", year=1982,
+           alternatives=[])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("path", "extra"),
+    [
+        ("Movies/Inception (2010)/Behind The Scenes/Making the dream.mkv", "behindthescenes"),
+        ("Movies/Inception (2010)/Deleted Scenes/Limbo.mkv", "deleted"),
+        ("Movies/Inception (2010)/Featurettes/Cobb.mkv", "featurette"),
+        ("Movies/Inception (2010)/Interviews/Nolan.mkv", "interview"),
+        ("Movies/Inception (2010)/Trailers/Teaser.mkv", "trailer"),
+        ("Movies/Inception (2010)/Scenes/Hallway.mkv", "scene"),
+        ("Movies/Inception (2010)/Shorts/x.mkv", "short"),
+        ("Movies/Inception (2010)/Clips/x.mkv", "clip"),
+        ("Movies/Inception (2010)/Extras/x.mkv", "extra"),
+        ("Movies/Inception (2010)/Other/x.mkv", "extra"),
+        ("Movies/Inception (2010)/Inception (2010)-behindthescenes.mkv", "behindthescenes"),
+        ("Movies/Inception (2010)/Inception (2010)-deleted.mkv", "deleted"),
+        ("Movies/Inception (2010)/Inception (2010)-featurette.mkv", "featurette"),
+        ("Movies/Inception (2010)/Inception (2010)-interview.mkv", "interview"),
+        ("Movies/Inception (2010)/Inception (2010)-scene.mkv", "scene"),
+        ("Movies/Inception (2010)/Inception (2010)-short.mkv", "short"),
+        ("Movies/Inception (2010)/Inception (2010)-sample.mkv", "sample"),
+        ("Movies/Inception (2010)/Inception (2010)-clip.mkv", "clip"),
+        ("Movies/Inception (2010)/Inception (2010)-other.mkv", "extra"),
+        ("Movies/Inception (2010)/Inception (2010) - Behind the Scenes.mkv", "behindthescenes"),
+    ],
+)
+def test_extras_the_media_servers_define(path: str, extra: str) -> None:
+    parsed(path, kind="extra", extra=extra, title="Inception", year=2010)
+
+
+def test_a_film_named_like_an_extra_is_a_film() -> None:
+    parsed("Movies/Sample (2020)/Sample (2020).mkv", kind="movie", title="Sample", year=2020)
+    parsed("Movies/Trailer (2020).mkv", kind="movie", title="Trailer", year=2020)
+    parsed("Movies/The Interview (2014)/The Interview (2014) Bluray-1080p.mkv", kind="movie")
+
+
+def test_a_release_group_is_never_an_extras_suffix() -> None:
+    for group in ("SCENE", "TRAILER", "SHORT", "EXTRA"):
+        parsed(f"Bones.S03E05.720p.HDTV.x264-{group}.mkv", kind="episode", extra=None,
+               title="Bones", season=3, episodes=[5])  # fmt: skip
+
+
+def test_an_obfuscated_name_takes_what_its_release_folder_says() -> None:
+    parsed("Dead Man Down (2013) BRRiP XViD DD5_1 Custom NLSubs =-_lt Q_o_Q gt-=_/"
+           "XD607ebb-BRc59935-5155473f-1c5f49/XD607ebb-BRc59935-5155473f-1c5f49.avi",
+           kind="movie", title="Dead Man Down", year=2013)  # fmt: skip
+    parsed("Hells.Kitchen.US.S17E08.1080p.HEVC.x265-MeGusta-Obfuscated/"
+           "c48db7d2aeb040e8a920a9fd6effcbf4.mkv",
+           kind="episode", season=17, episodes=[8])  # fmt: skip
+
+
+def test_a_collection_folder_does_not_win_over_a_film_that_names_itself() -> None:
+    parsed("movies/Steig Larsson Millenium Trilogy (2009) BRrip 720 AAC x264/"
+           "(1)The Girl With The Dragon Tattoo (2009) BRrip 720 AAC x264.mkv",
+           title="The Girl With The Dragon Tattoo", year=2009)  # fmt: skip
+    # a translated file name in a "Title (Year)" folder of the same year is the same film
+    parsed("Films/Le Cinquième Élément (1997)/The.Fifth.Element.1997.1080p.mkv",
+           title="Le Cinquième Élément")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "Home videos/IMG_1234.MOV",
+        "VID_20190714_123456.mp4",
+        "DCIM/100APPLE/IMG_0042.MOV",
+        "2019-07-14 Vacances Bretagne.MP4",
+        "Downloads/movie.mkv",
+        "Downloads/c48db7d2aeb040e8a920a9fd6effcbf4.mkv",
+        "PXL_20210101_101010123.mp4",
+        "GOPR0042.MP4",
+    ],
+)
+def test_what_is_neither_film_nor_episode_is_other(path: str) -> None:
+    result = parse_name(path)
+    assert_well_formed(result)
+    assert result["kind"] == "other", result
+    assert result["extra"] is None and result["season"] is None and result["alternatives"] == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "Films/Vidéos/Noël.mkv",  # an odd but real film name
+        "Films/Holidays/Home Alone (1990).mkv",  # a film in a folder that often holds clips
+        "Downloads/Test.mkv",  # a real title that looks like a placeholder
+        "Series/The Daily Show/Season 2019/2019-07-14 - Guest.mkv",  # a dated episode
+        "1917.mkv",
+        "2012.mkv",
+        "300.mkv",
+        "Films/9 (2009)/9.mkv",
+        "Movie.43.2013.1080p.mkv",
+    ],
+)
+def test_odd_but_real_names_are_not_other(path: str) -> None:
+    assert parse_name(path)["kind"] != "other"
+
+
+def test_a_number_that_is_a_year_or_a_title_keeps_both_readings() -> None:
+    got = parse_name("Blade.Runner.2049.mkv")
+    assert (got["kind"], got["title"], got["year"]) == ("movie", "Blade Runner 2049", None)
+    assert got["alternatives"] == [{"kind": "movie", "title": "Blade Runner", "year": 2049}]
+    got = parse_name("2001.A.Space.Odyssey.mkv")
+    assert (got["title"], got["year"]) == ("A Space Odyssey", 2001)
+    assert got["alternatives"] == [{"kind": "movie", "title": "2001 A Space Odyssey", "year": None}]
+    parsed("300.mkv", kind="movie", title="300")
+    parsed("2012.mkv", kind="movie", title="2012", year=None)
+    # a year in brackets is never ambiguous
+    parsed("Films/Heat (1995)/Heat (1995).mkv", alternatives=[])
+    parsed("Blade Runner 2049 (2017).mkv", title="Blade Runner 2049", year=2017, alternatives=[])
+
+
+def test_acronym_titles_keep_their_dots() -> None:
+    parsed("TV/S.W.A.T. (2017)/Season 1/S.W.A.T. (2017) - S01E01 - Pilot.mkv",
+           title="S.W.A.T.", year=2017, season=1, episodes=[1])  # fmt: skip
+    parsed("TV/Marvel's Agents of S.H.I.E.L.D. (2013)/Season 01/"
+           "Marvel's Agents of S.H.I.E.L.D. (2013) - S01E01 - Pilot Bluray-1080p.mkv",
+           title="Marvel's Agents of S.H.I.E.L.D.", year=2013)  # fmt: skip
