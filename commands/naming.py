@@ -13,6 +13,11 @@ Public interface (the importer relies on it):
 - ``parse_name(relpath) -> dict`` with exactly the keys of ``RESULT_KEYS``;
 - ``parse_many(relpaths, workers=None) -> list[dict]``, same order, over a process pool.
 
+Names in the layouts Radarr, Sonarr and the media-server guides write are answered first by
+``commands/fastnames.py`` (regexes, no guessit; its answer equals ``_parse``'s, which
+``tests/unit/test_fastnames.py`` checks on every labelled name): ``PARSER_VERSION`` names
+its version too.
+
 Bump ``RULES_VERSION`` whenever a rule here changes what a name parses to.
 """
 
@@ -30,6 +35,7 @@ from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
+from videotheque.commands.fastnames import FAST_VERSION, parse_fast
 from videotheque.commands.fingerprint import worker_pool_context
 
 PARSER_NAME = "guessit"
@@ -43,7 +49,7 @@ def _guessit_version() -> str:
         return "unknown"
 
 
-PARSER_VERSION = f"{_guessit_version()}+{RULES_VERSION}"
+PARSER_VERSION = f"{_guessit_version()}+{RULES_VERSION}+{FAST_VERSION}"
 
 RESULT_KEYS = ("kind", "title", "year", "season", "episode", "episodes", "extra")
 
@@ -545,7 +551,7 @@ def parse_name(relpath: str) -> dict[str, Any]:
     the file name), because one odd name must not abort an import.
     """
     try:
-        return _parse(relpath)
+        return parse_fast(relpath) or _parse(relpath)
     except Exception:
         parts = display_components(relpath) or [""]
         return _result("movie", _split_ext(parts[-1])[0].replace(".", " "), None, None, [], None)
