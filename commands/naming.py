@@ -27,7 +27,7 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -661,17 +661,25 @@ def _parse_chunk(relpaths: list[str]) -> list[dict[str, Any]]:
     return [parse_name(p) for p in relpaths]
 
 
-def parse_many(relpaths: list[str], workers: int | None = None) -> list[dict[str, Any]]:
+def parse_many(
+    relpaths: list[str],
+    workers: int | None = None,
+    on_done: Callable[[int], Any] | None = None,
+) -> list[dict[str, Any]]:
     """parse_name over many paths, same order, spread over a process pool.
 
     Chunks are contiguous runs of the input so that the files of one folder land in one worker
     and share its folder cache. Small inputs stay in-process (a pool costs ~0.3 s to start).
     If the pool cannot start or breaks, the remaining names are parsed in-process.
+    ``on_done(n)`` is told how many names are parsed so far (a progress bar).
     """
     names = list(relpaths)
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     if workers == 1 or len(names) < POOL_THRESHOLD:
-        return _parse_chunk(names)
+        parsed = _parse_chunk(names)
+        if on_done is not None:
+            on_done(len(parsed))
+        return parsed
     size = max(16, math.ceil(len(names) / (workers * 8)))
     chunks = [names[i : i + size] for i in range(0, len(names), size)]
     results: list[dict[str, Any]] = []
@@ -681,6 +689,10 @@ def parse_many(relpaths: list[str], workers: int | None = None) -> list[dict[str
         ) as pool:
             for chunk_result in pool.map(_parse_chunk, chunks):
                 results.extend(chunk_result)
+                if on_done is not None:
+                    on_done(len(results))
     except (BrokenProcessPool, OSError):
         results.extend(_parse_chunk(names[len(results) :]))
+        if on_done is not None:
+            on_done(len(results))
     return results
