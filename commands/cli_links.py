@@ -164,6 +164,10 @@ def organize_cmd(
             typer.echo(f"{would}retarget: {r['link']} -> {r['new_target']} (was {r['old_target']})")
         for c in report.conflicts:
             typer.echo(f"conflict: {c['link']}: {c['reason']}", err=True)
+        if report.unplaced:  # identity not confident, extras, kind other: each with its reason
+            typer.echo(f"not placed: {len(report.unplaced)} files")
+            for u in report.unplaced:
+                typer.echo(f"  {u['path']}: {u['reason']}")
         typer.echo(
             f"{'dry run: ' if dry_run else ''}{len(report.created)} created, "
             f"{len(report.retargeted)} retargeted, {report.unchanged} unchanged, "
