@@ -163,10 +163,12 @@ def _film_alone(stem: str) -> dict[str, Any] | None:
     f = _FILM_FILE.match(stem)
     if f is None or " - " in f.group("title"):
         return None
-    title = f.group("title")
+    title, year = f.group("title"), int(f.group("year"))
     if not _good_title(title) or not _guessit_keeps(title):
         return None
-    return _film(title, int(f.group("year")))
+    if not 1910 <= year <= 2030:  # guessit takes 1900-2034 for a year; well inside that
+        return None
+    return _film(title, year)
 
 
 def _in_season_folder(stem: str, folders: list[str]) -> dict[str, Any] | None:

@@ -9,47 +9,21 @@ has silently stopped answering.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
-import guessit
 import pytest
 
-from tests.benchmarks.treegen import documented_names
+from tests.name_sets import name_sets
 from videotheque.commands import naming
 from videotheque.commands.fastnames import parse_fast
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 GENERATED = 800
-
-
-def guessit_suite(name: str) -> list[str]:
-    """The names of guessit's own yml suite (``? name`` lines), from the installed package."""
-    text = (Path(guessit.__file__).parent / "test" / name).read_text(encoding="utf-8")
-    return [
-        line[2:].strip()
-        for line in text.splitlines()
-        if line.startswith("? ") and line[2:].strip() != "__default__"
-    ]
-
-
-def name_sets() -> dict[str, list[str]]:
-    naming_set = json.loads((FIXTURES / "naming_set.json").read_text(encoding="utf-8"))
-    matching_set = json.loads((FIXTURES / "matching_set.json").read_text(encoding="utf-8"))
-    return {
-        "naming_set": [c["path"] for c in naming_set["cases"]],
-        "matching_set": [c["path"] for c in matching_set["cases"]],
-        "guessit movies.yml": guessit_suite("movies.yml"),
-        "guessit episodes.yml": guessit_suite("episodes.yml"),
-        "documented layouts": documented_names(GENERATED, seed=7),
-    }
 
 
 def test_wherever_the_fast_path_answers_it_equals_the_full_parse() -> None:
     coverage: dict[str, float] = {}
     differences: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
-    for label, paths in name_sets().items():
+    for label, paths in name_sets(GENERATED).items():
         assert paths, label
         answered = 0
         for path in paths:
@@ -91,7 +65,7 @@ def test_parse_name_gives_the_fast_answer_with_every_key_of_the_full_parse() -> 
         (
             "TV/Friends/Season 3/Friends - S03E01-E03.mkv",
             ("episode", "Friends", None, 3, [1, 2, 3]),
-        ),  # noqa: E501
+        ),
         ("Shows/Dark (2017)/Season 01/Dark (2017) S01E04.mkv", ("episode", "Dark", 2017, 1, [4])),
         (
             "TV/Breaking Bad/Season 1/Breaking.Bad.S01E02.720p.HDTV.x264-KiNGS.mkv",
