@@ -50,7 +50,7 @@ _QUALITY = (
 _TITLE_YEAR = re.compile(rf"^(?P<title>{_TITLE}) \((?P<year>{_YEAR})\)$")
 _FILM_FILE = re.compile(rf"^(?P<title>{_TITLE}) \((?P<year>{_YEAR})\)(?: {_QUALITY})?$")
 _SHOW_FOLDER = re.compile(rf"^(?P<title>{_TITLE})(?: \((?P<year>{_YEAR})\))?$")
-_SEASON_FOLDER = re.compile(r"^(?:Season|Saison) (?P<n>\d{1,2})$")
+_SEASON_FOLDER = re.compile(r"^(?:(?:Season|Saison) (?P<n>\d{1,2})|Specials)$")
 _MARKER = r"[Ss](?P<s>\d{2})[Ee](?P<e>\d{2,3})(?P<more>(?:-?[Ee]\d{2,3}){0,2})"
 _SONARR_FILE = re.compile(
     rf"^(?:(?P<show>{_TITLE})(?: \((?P<year>{_YEAR})\))?(?: - | ))?{_MARKER}"
@@ -177,7 +177,8 @@ def _in_season_folder(stem: str, folders: list[str]) -> dict[str, Any] | None:
         return None
     if any(_fold(a) in _MOVIE_FOLDERS for a in folders[:-2]):
         return None  # a season in a films folder: not a shape the guides write
-    season = int(_SEASON_FOLDER.match(folders[-1]).group("n"))  # type: ignore[union-attr]
+    number = _SEASON_FOLDER.match(folders[-1]).group("n")  # type: ignore[union-attr]
+    season = int(number) if number is not None else 0  # Sonarr's "Specials" is season 0
     f = _SONARR_FILE.match(stem)
     if f is not None:
         if f.group("show") is not None and (

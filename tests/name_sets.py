@@ -45,6 +45,8 @@ EDGES = [
     "Vikings.S01E01.720p.HDTV.x264-2HD.mkv", "Series/Lost.S01E01.720p.HDTV.x264-Proper.mkv",
     "Series/Lost.S01E01.720p.HDTV.x264-FRENCH.mkv", "Series/Lost.S01E01.720p.HDTV.x264-DL.mkv",
     "TV/Law & Order/Season 1/Law & Order - S01E01.mkv", "TV/It/Season 1/It - S01E01.mkv",
+    "TV/Doctor Who (2005)/Specials/Doctor Who (2005) - S00E01 - The Christmas Invasion.mkv",
+    "TV/Doctor Who/Specials/Doctor Who - S01E01.mkv", "TV/Lost/Specials/Lost.S00E02.HDTV.x264.mkv",
     *(f"Films/Heat ({y}) Bluray-1080p.mkv" for y in (1899, 1900, 1909, 1910, 2030, 2034, 2035)),
     *(f"Films/Heat ({y})/Heat ({y}).mkv" for y in (1869, 1870, 2099)),
 ]  # fmt: skip

@@ -72,6 +72,10 @@ def test_parse_name_gives_the_fast_answer_with_every_key_of_the_full_parse() -> 
             ("episode", "Breaking Bad", None, 1, [2]),
         ),
         (
+            "TV/Doctor Who (2005)/Specials/Doctor Who (2005) - S00E01 - The Next Doctor.mkv",
+            ("episode", "Doctor Who", 2005, 0, [1]),
+        ),
+        (
             "the.wire.S02E03.720p.WEB-DL.x264-NTb.mkv",
             ("episode", "The Wire", None, 2, [3]),
         ),
