@@ -31,7 +31,6 @@ from functools import lru_cache
 from typing import Any
 
 FAST_VERSION = "fast1"
-FAST_KEYS = ("kind", "title", "year", "season", "episode", "episodes", "extra")
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\\]")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
