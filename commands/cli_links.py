@@ -182,6 +182,10 @@ def organize_cmd(
             )
         for c in report.conflicts:
             echo(f"conflict: {visible(c['link'])}: {visible(c['reason'])}", err=True)
+        if report.unplaced:  # identity not confident, extras, kind other: each with its reason
+            echo(f"not placed: {len(report.unplaced)} files")
+            for u in report.unplaced:
+                echo(f"  {visible(u['path'])}: {visible(u['reason'])}")
         echo(
             f"{'dry run: ' if dry_run else ''}{len(report.created)} created, "
             f"{len(report.retargeted)} retargeted, {report.unchanged} unchanged, "

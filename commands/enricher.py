@@ -61,6 +61,9 @@ from videotheque.projections.media import durations
 from videotheque.projections.queries_enrich import EnrichTarget, enrich_targets
 
 PROVIDER_CHOICES = ("auto", "tmdb", "tvdb", "nfo")
+# Home videos, dated clips, unparseable names: no title to search for; never sent to a
+# provider (select_targets only takes films and episodes), counted apart in the report.
+OTHER = "other"
 CONFLICT_RETRIES = 5  # appends that met another machine's (shared store), read again
 DEFAULT_WORKERS = 16
 TOKEN_FILE = "tvdb-token.json"
@@ -125,6 +128,7 @@ class EnrichReport:
     no_match: int = 0
     failed: int = 0
     skipped: int = 0
+    skipped_other: int = 0  # of ``skipped``: kind ``other`` (home videos...), never searched
     requests: int = 0
     retries: int = 0
     dry_run: bool = False
@@ -141,6 +145,7 @@ class EnrichReport:
             "no_match": self.no_match,
             "failed": self.failed,
             "skipped": self.skipped,
+            "skipped_other": self.skipped_other,
             "requests": self.requests,
             "retries": self.retries,
         }
@@ -190,6 +195,7 @@ def enrich(
     with session.projector.connect() as con:
         targets = enrich_targets(con)
         todo, report.skipped = select_targets(targets, options.retry_pending, options.limit)
+        report.skipped_other = sum(1 for t in targets if t.kind == OTHER)
         seconds = durations(con, [t.file_id for t in todo]) if todo else {}
     storage = session.config.storage
     assert storage is not None

@@ -293,7 +293,7 @@ def _record(
     imports = [a for a in plan.actions if a.kind == "import"]
     parse = parser or default_parser()
     label = parser_name or (parser_label() if parser is None else "custom")
-    names = parse([a.path for a in imports]) if imports else []
+    names = _parse_names(parse, [a.path for a in imports], progress)
     name_of = {a.file_id: n for a, n in zip(imports, names, strict=True)}
 
     aggregates: dict[str, MediaFile] = {}
@@ -338,6 +338,20 @@ def _record(
         after_save()
     record_task(len(plan.actions))
     return saved_events
+
+
+def _parse_names(parse: Parser, paths: list[str], progress: Progress) -> list[dict[str, Any]]:
+    """The names of the new files, with a progress phase of its own: on a first import,
+    parsing is the longest step (the fast path answers most names; guessit the rest)."""
+    if not paths:
+        return []
+    from videotheque.commands.naming import parse_many
+
+    done = progress.task("parse names", total=len(paths))
+    # the default parser counts its chunks as they come back
+    names = parse_many(paths, on_done=done) if parse is parse_many else parse(paths)
+    done(len(paths))
+    return names
 
 
 def _linked_first(actions: list[Action]) -> tuple[list[Action], int]:

@@ -23,6 +23,11 @@ other readings of a number that is a year or part of a title, ``[{"kind", "title
 How far the rules are from guessit on guessit's own suite, and why, is measured and listed
 by tests/unit/test_naming_guessit_suite.py and tests/fixtures/guessit_suite_disagreements.yml.
 
+Names in the layouts Radarr, Sonarr and the media-server guides write are answered first by
+``commands/fastnames.py`` (regexes, no guessit; its answer equals ``_parse``'s, which
+``tests/unit/test_fastnames.py`` checks on every labelled name): ``PARSER_VERSION`` names
+its version too.
+
 Bump ``RULES_VERSION`` whenever a rule here changes what a name parses to.
 """
 
@@ -33,7 +38,7 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -41,6 +46,7 @@ from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
+from videotheque.commands.fastnames import FAST_VERSION, parse_fast
 from videotheque.commands.fingerprint import worker_pool_context
 
 PARSER_NAME = "guessit"
@@ -54,7 +60,7 @@ def _guessit_version() -> str:
         return "unknown"
 
 
-PARSER_VERSION = f"{_guessit_version()}+{RULES_VERSION}"
+PARSER_VERSION = f"{_guessit_version()}+{RULES_VERSION}+{FAST_VERSION}"
 
 RESULT_KEYS = (
     "kind",
@@ -726,7 +732,7 @@ def parse_name(relpath: str) -> dict[str, Any]:
     after the file name), because one odd name must not abort an import.
     """
     try:
-        return _parse(relpath)
+        return parse_fast(relpath) or _parse(relpath)
     except Exception:
         parts = display_components(relpath) or [""]
         return _result("other", _split_ext(parts[-1])[0].replace(".", " "), None, None, [], None)
@@ -1041,17 +1047,25 @@ def _parse_chunk(relpaths: list[str]) -> list[dict[str, Any]]:
     return [parse_name(p) for p in relpaths]
 
 
-def parse_many(relpaths: list[str], workers: int | None = None) -> list[dict[str, Any]]:
+def parse_many(
+    relpaths: list[str],
+    workers: int | None = None,
+    on_done: Callable[[int], Any] | None = None,
+) -> list[dict[str, Any]]:
     """parse_name over many paths, same order, spread over a process pool.
 
     Chunks are contiguous runs of the input so that the files of one folder land in one worker
     and share its folder cache. Small inputs stay in-process (a pool costs ~0.3 s to start).
     If the pool cannot start or breaks, the remaining names are parsed in-process.
+    ``on_done(n)`` is told how many names are parsed so far (a progress bar).
     """
     names = list(relpaths)
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     if workers == 1 or len(names) < POOL_THRESHOLD:
-        return _parse_chunk(names)
+        parsed = _parse_chunk(names)
+        if on_done is not None:
+            on_done(len(parsed))
+        return parsed
     size = max(16, math.ceil(len(names) / (workers * 8)))
     chunks = [names[i : i + size] for i in range(0, len(names), size)]
     results: list[dict[str, Any]] = []
@@ -1061,6 +1075,10 @@ def parse_many(relpaths: list[str], workers: int | None = None) -> list[dict[str
         ) as pool:
             for chunk_result in pool.map(_parse_chunk, chunks):
                 results.extend(chunk_result)
+                if on_done is not None:
+                    on_done(len(results))
     except (BrokenProcessPool, OSError):
         results.extend(_parse_chunk(names[len(results) :]))
+        if on_done is not None:
+            on_done(len(results))
     return results

@@ -1,9 +1,11 @@
 """``organize``: make the video tree a projection of the catalog.
 
-Each present film or episode gets a relative link at the path its template gives
-(``domain.organize_plan``; templates in config.toml ``[organize]``), named from the
-enriched title when the ``files`` view has one, the parsed title otherwise. A correct link
-is left alone; a broken link (or one pointing outside storage) at the right path is
+Each present film or episode whose identity is confident gets a relative link at the path
+its template gives (``domain.organize_plan``; templates in config.toml ``[organize]``),
+named from the enriched title when the ``files`` view has one, the parsed title otherwise.
+Confident: matched by enrich or validated, or a parse from an unambiguous layout
+(``organize_plan.doubt``); every other file is listed with the reason it was not placed.
+A correct link is left alone; a broken link (or one pointing outside storage) at the right path is
 retargeted in its own style; a path held by something else is reported, never touched.
 Links the catalog no longer wants are not removed: ``repair-links`` deals with broken ones.
 """
@@ -18,6 +20,7 @@ from typing import Any
 from videotheque.commands.bootstrap import Session
 from videotheque.commands.config import Config
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from videotheque.commands.fastnames import parse_fast
 from videotheque.commands.linkops import (
     Journal,
     Op,
@@ -29,6 +32,7 @@ from videotheque.commands.linkops import (
 )
 from videotheque.commands.linkops import tmp_name as _tmp_name
 from videotheque.commands.linkscan import LinkEntry, Roots, inspect_link
+from videotheque.domain.enrichment import ENRICHED, VALIDATED
 from videotheque.domain.ids import link_id
 from videotheque.domain.link_plan import link_text
 from videotheque.domain.organize_plan import (
@@ -41,7 +45,7 @@ from videotheque.domain.organize_plan import (
     place,
 )
 from videotheque.domain.paths import display
-from videotheque.projections.links import current_paths, named_files, tracked_links
+from videotheque.projections.links import current_paths, organize_files, tracked_links
 
 
 @dataclass
@@ -125,13 +129,7 @@ def organize(
         session.catch_up()
 
     with session.projector.connect() as con:
-        files = [
-            Placeable(
-                f["file_id"], f["path"], f["kind"], f["title"], f["year"], f["season"],
-                f["episode"], tuple(f["episodes"]),
-            )
-            for f in named_files(con)
-        ]  # fmt: skip
+        files = [_placeable(f) for f in organize_files(con)]
         paths_of = current_paths(con, [f.file_id for f in files])
     seen: dict[str, LinkEntry | None] = {}
 
@@ -182,6 +180,28 @@ def organize(
     session.finish_run(report.summary, report.exit_code)
     session.catch_up()
     return report
+
+
+def _placeable(f: dict[str, Any]) -> Placeable:
+    """A catalogued file and how sure its identity is (see ``organize_plan.doubt``)."""
+    return Placeable(
+        f["file_id"], f["path"], f["kind"], f["title"], f["year"], f["season"], f["episode"],
+        tuple(f["episodes"]), extra=f["extra"],
+        matched=f["match_status"] in (ENRICHED, VALIDATED),
+        layout=_read_as_catalogued(f), alternatives=tuple(f["alternatives"]),
+    )  # fmt: skip
+
+
+def _read_as_catalogued(f: dict[str, Any]) -> bool:
+    """Whether the path is in a layout the fast path reads, and it reads it as catalogued."""
+    fast = parse_fast(f["path"])
+    return fast is not None and (
+        fast["kind"],
+        fast["title"],
+        fast["year"],
+        fast["season"],
+        fast["episodes"],
+    ) == (f["kind"], f["parsed_title"], f["parsed_year"], f["season"], f["episodes"])
 
 
 def _op_for(

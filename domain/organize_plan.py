@@ -47,6 +47,10 @@ class Placeable:
     season: int | None = None
     episode: int | None = None
     episodes: tuple[int, ...] = ()
+    extra: str | None = None
+    matched: bool = False  # enrich matched it, or a person validated the match
+    layout: bool = False  # its path is a documented layout, read as catalogued (fast path)
+    alternatives: tuple[Any, ...] = ()  # the parse's other readings (a year or a title?)
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,62 @@ def check_template(kind: str, template: str) -> None:
     render(template, fields(sample))
 
 
+_SEASON_FOLDER = re.compile(
+    r"^(?:(?:season|saison|series|serie|livre|book|temporada|staffel|stagione) ?\d{1,4}"
+    r"|s\d{1,4}|specials?)$"
+)
+_EPISODE_MARK = re.compile(r"(?:^|[^a-z0-9])(?:s\d{1,4} ?e\d{1,4}|\d{1,2}x\d{2,3})(?:[^0-9]|$)")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NON_ALNUM.sub(" ", ascii_only).strip()
+
+
+def _show_layout(f: Placeable) -> bool:
+    """An episode whose show and numbers the path states plainly: in a season folder under
+    a folder named after the show, or in a file named "Show ... S01E02" / "Show 1x02"."""
+    title = _fold(f.title or "")
+    if not title:
+        return False
+    parts = [p for p in f.path.split("/") if p]
+    name = _fold(posixpath.splitext(parts[-1])[0]) if parts else ""
+    if (
+        len(parts) >= 3
+        and _SEASON_FOLDER.match(_fold(parts[-2]))
+        and _fold(parts[-3]).startswith(title)
+    ):
+        return True
+    return name.startswith(title) and _EPISODE_MARK.search(name[len(title) :]) is not None
+
+
+def doubt(f: Placeable) -> str | None:
+    """Why this file's identity is not confident enough to place it, or None.
+
+    Confident: an identity enrich matched or a person validated; a path in a documented
+    layout that the fast path reads exactly as catalogued; a film with a title and a year,
+    no alternative reading; an episode with a title, season and episode, in a season folder
+    under its show's folder or named "Show - S01E02". Never placed: extras and files of
+    kind ``other`` (personal videos, dated clips, unparseable names)."""
+    if f.kind == "extra":
+        return f"extra ({f.extra})" if f.extra else "extra"
+    if f.kind not in ("movie", "episode"):
+        return f"kind {f.kind or 'unknown'}"
+    if f.matched or f.layout:
+        return None
+    if f.alternatives:
+        return f"ambiguous title ({len(f.alternatives) + 1} readings) and not matched"
+    if f.kind == "movie":
+        return "no year and not matched" if f.year is None else None
+    if f.season is None or (f.episode is None and not f.episodes) or not f.title:
+        return None  # desired_link says what is missing
+    if not _show_layout(f):
+        return "episode outside a show or season layout and not matched"
+    return None
+
+
 def desired_link(f: Placeable, templates: Mapping[str, str]) -> str | Unplaced:
     """The link path of one file, or why it gets none."""
     if f.kind not in ("movie", "episode"):
@@ -174,7 +234,8 @@ def place(
     groups: dict[str, list[tuple[Placeable, str]]] = {}
     unplaced: list[Unplaced] = []
     for f in files:
-        want = desired_link(f, templates)
+        reason = doubt(f)
+        want = desired_link(f, templates) if reason is None else Unplaced(f.file_id, f.path, reason)
         if isinstance(want, Unplaced):
             unplaced.append(want)
             continue

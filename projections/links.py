@@ -253,6 +253,58 @@ def named_files(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     ]
 
 
+def organize_files(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every present file with what ``organize`` weighs: the best name known (as in
+    ``named_files``), the parsed one, its extra, how enrich matched it (``match_status``)
+    and the parse's other readings (``alternatives``, when the ``files`` view has them)."""
+    cols = _files_columns(con)
+    optional = {
+        "canonical_title": "canonical_title",
+        "canonical_year": "canonical_year",
+        "match_status": "match_status",
+        "extra": "extra",
+        "alternatives": "to_json(alternatives)",
+    }
+    picked = ", ".join(expr if name in cols else "NULL" for name, expr in optional.items())
+    rows = con.execute(
+        "SELECT id, raw_path, kind, title, year, season, episode, episodes, "
+        f"{picked} FROM files WHERE status = 'present' ORDER BY raw_path"
+    ).fetchall()
+    out = []
+    for fid, raw, kind, t, y, s, ep, eps, ct, cy, status, extra, alts in rows:
+        out.append(
+            {
+                "file_id": str(fid),
+                "path": _decode(raw),
+                "kind": kind,
+                "title": ct if ct is not None else t,
+                "year": int(cy) if cy is not None else int(y) if y is not None else None,
+                "parsed_title": t,
+                "parsed_year": int(y) if y is not None else None,
+                "season": s,
+                "episode": ep,
+                "episodes": list(eps or []),
+                "extra": extra,
+                "match_status": status,
+                "alternatives": _readings(alts),
+            }
+        )
+    return out
+
+
+def _readings(text: str | None) -> list[Any]:
+    """A parse's alternative readings, from JSON (once or twice encoded); [] when none."""
+    value: Any = text
+    for _ in range(2):
+        if not isinstance(value, str):
+            break
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return [value] if value else []
+    return list(value) if isinstance(value, list) else [value] if value else []
+
+
 def tracked_links(
     con: duckdb.DuckDBPyConnection, links: Iterable[str] | None = None
 ) -> dict[str, dict[str, Any]]:

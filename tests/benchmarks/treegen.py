@@ -198,3 +198,116 @@ def best_of(n: int, fn: Callable[[], object]) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+# ---- names in documented layouts (Radarr, Sonarr, Plex/Jellyfin/Kodi guides) ---------------
+
+_EPISODE_TITLES = (
+    "Pilot", "The Beginning", "Winter Is Coming", "Ozymandias", "The Rains of Castamere",
+    "Nosedive", "Hello, Bandit", "The One Where Ross Finds Out", "Right Place, Wrong Time",
+    "Chapter One", "Part 2", "Day 1", "The Long Night", "Who's Who", "Rock & Roll",
+    "Mother's Day", "A Study in Pink", "Blink", "The Constant", "San Junipero",
+    "Felina", "Fly", "Kiss Kiss, Bang Bang", "Seven Thirty-Seven", "Dead Freight",
+    "Le Grand Départ", "La Dame du Lac", "Spider-Man Returns", "Ten Years Later", "Hurt",
+)  # fmt: skip
+_QUALITIES = ("Bluray-1080p", "WEBDL-1080p", "WEBRip-720p", "HDTV-720p", "Bluray-2160p",
+              "DVD", "Remux-2160p", "WEBDL-1080p Proper", "SDTV")  # fmt: skip
+_GROUPS = ("NTb", "FLUX", "KiNGS", "SVA", "DIMENSION", "KILLERS", "NTG", "CAKES", "GGEZ",
+           "EDITH", "TEPES", "MeGusta", "SiGMA", "playWEB")  # fmt: skip
+_SCENE_TAILS = ("1080p.WEB-DL.x264", "720p.HDTV.x264", "2160p.AMZN.WEB-DL.x265",
+                "1080p.NF.WEBRip.x264", "1080p.BluRay.x264", "720p.WEB.H264")  # fmt: skip
+
+
+def _catalogue_titles() -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """Real film and show titles (with their years) from the project's matching set."""
+    import json
+
+    data = json.loads(
+        (Path(__file__).resolve().parents[1] / "fixtures" / "matching_set.json").read_text(
+            encoding="utf-8"
+        )
+    )["catalogue"]
+    films = sorted(
+        {
+            (t, f["year"])
+            for f in data["films"]
+            if f.get("year")
+            for t in {f["title"], *(f.get("translations") or {}).values()}
+            if t and "/" not in t and ":" not in t
+        }
+    )
+    shows = sorted(
+        {
+            (t, s["year"])
+            for s in data["series"]
+            if s.get("year")
+            for t in {s["name"], *(s.get("translations") or {}).values()}
+            if t and "/" not in t and ":" not in t
+        }
+    )
+    return films, shows
+
+
+def documented_names(count: int, seed: int = 0) -> list[str]:
+    """``count`` relative paths in the layouts Radarr and Sonarr write by default and the
+    Plex, Jellyfin and Kodi guides document, with real titles (digits, accents, commas,
+    subtitles included), plus a share of scene-style names. A library's order: the files
+    of one folder together."""
+    rng = random.Random(seed)
+    films, shows = _catalogue_titles()
+    names: list[str] = []
+    n = 0
+    while len(names) < count:
+        n += 1
+        if rng.random() < 0.45:
+            title, year = films[rng.randrange(len(films))]
+            q = rng.choice(_QUALITIES)
+            layout = rng.randrange(6)
+            if layout == 0:  # Radarr default
+                names.append(f"Films/{title} ({year})/{title} ({year}) {q}.mkv")
+            elif layout == 1:  # Plex / Jellyfin guide
+                names.append(f"Movies/{title} ({year})/{title} ({year}).mkv")
+            elif layout == 2:  # Kodi, flat
+                names.append(f"Movies/{title} ({year}).{rng.choice(('mkv', 'mp4', 'avi'))}")
+            elif layout == 3:
+                names.append(f"{title} ({year})/{title} ({year}) {q}.mp4")
+            elif layout == 4:  # Plex extras beside the film
+                names.append(f"Movies/{title} ({year})/{title} ({year})-trailer.mkv")
+            else:  # a scene release kept as downloaded
+                dotted = title.replace(" ", ".")
+                tail = rng.choice(_SCENE_TAILS)
+                names.append(f"Films/{dotted}.{year}.{tail}-{rng.choice(_GROUPS)}.mkv")
+            continue
+        show, year = shows[rng.randrange(len(shows))]
+        layout = rng.randrange(6)
+        season = rng.randrange(1, 8)
+        episodes = rng.randrange(4, 13)
+        with_year = layout in (0, 3)
+        name = f"{show} ({year})" if with_year else show
+        root = rng.choice(("Series", "TV", "TV Shows", "Shows"))
+        sfolder = f"Season {season:02d}" if layout != 1 else f"Season {season}"
+        for e in range(1, episodes + 1):
+            if len(names) >= count:
+                break
+            code = f"S{season:02d}E{e:02d}"
+            if e == episodes and rng.random() < 0.2:
+                code += rng.choice((f"-E{e + 1:02d}", f"E{e + 1:02d}"))
+            ep_title = rng.choice(_EPISODE_TITLES)
+            q = rng.choice(_QUALITIES)
+            if layout in (0, 1):  # Sonarr default "Standard" format
+                names.append(f"{root}/{name}/{sfolder}/{name} - {code} - {ep_title} {q}.mkv")
+            elif layout == 2:  # Plex guide
+                names.append(f"{root}/{name}/{sfolder}/{name} - {code.lower()}.mkv")
+            elif layout == 3:  # Jellyfin guide
+                names.append(f"{root}/{name}/{sfolder}/{name} {code}.mkv")
+            elif layout == 4:  # scene names in a season folder
+                dotted = show.replace(" ", ".")
+                tail = rng.choice(_SCENE_TAILS)
+                names.append(
+                    f"{root}/{name}/{sfolder}/{dotted}.{code}.{tail}-{rng.choice(_GROUPS)}.mkv"
+                )
+            else:  # scene names, flat
+                dotted = show.replace(" ", ".")
+                tail = rng.choice(_SCENE_TAILS)
+                names.append(f"{root}/{dotted}.{code}.{tail}-{rng.choice(_GROUPS)}.mkv")
+    return names

@@ -73,7 +73,7 @@ def catalog(lib: Lib) -> dict[str, dict[str, Any]]:
 def test_enrich_records_matches_and_queues_the_rest(library: Lib, server: FakeProviders) -> None:
     out = library.json("enrich")
     assert set(out) == {"run_id", "enriched", "ambiguous", "no_match", "failed", "skipped",
-                        "requests", "retries"}  # fmt: skip
+                        "skipped_other", "requests", "retries"}  # fmt: skip
     assert (out["enriched"], out["ambiguous"], out["no_match"], out["failed"]) == (4, 1, 1, 0)
     assert out["requests"] == server.total() and out["retries"] == 0
 

@@ -29,7 +29,10 @@ def test_organize_creates_relative_links_then_leaves_them_alone(lib: Lib) -> Non
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert sorted(c["link"] for c in report["created"]) == [HEAT, EPISODE]
-    assert report["unplaced"] == []  # the trailer is an extra: extras get no link
+    # the trailer is an extra: extras get no link, and the report says so
+    assert [(u["path"], u["reason"]) for u in report["unplaced"]] == [
+        ("Films/Trailers/Heat-trailer.mkv", "extra (trailer)")
+    ]
     assert os.readlink(lib.video / HEAT) == "../../../storage/Films/Heat.1995.mkv"
     assert (lib.video / EPISODE).read_bytes().startswith(b"content of Series/")
     created = [e for e in link_events(lib) if e["type"] == "LinkCreated"]

@@ -50,9 +50,9 @@ def assert_well_formed(result: dict[str, Any]) -> None:
 
 def test_parser_name_and_version_name_guessit_and_our_rules() -> None:
     assert PARSER_NAME == "guessit"
-    expected = f"{guessit.__version__}+{naming.RULES_VERSION}"
+    expected = f"{guessit.__version__}+{naming.RULES_VERSION}+{naming.FAST_VERSION}"
     assert expected == PARSER_VERSION
-    assert re.fullmatch(r"\d+\.\d+(\.\d+)?\S*\+vtq\d+", PARSER_VERSION)
+    assert re.fullmatch(r"\d+\.\d+(\.\d+)?\S*\+vtq\d+\+fast\d+", PARSER_VERSION)
 
 
 def test_result_has_exactly_the_keys_and_plain_types() -> None:

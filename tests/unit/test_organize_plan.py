@@ -11,6 +11,7 @@ from videotheque.domain.organize_plan import (
     Unplaced,
     check_template,
     desired_link,
+    doubt,
     place,
     safe_component,
     safe_value,
@@ -77,3 +78,40 @@ def test_two_versions_of_a_film_get_distinct_names_and_the_current_one_keeps_its
     }
     placed, _ = place([a, b], DEFAULT_TEMPLATES, {"Films/Heat (1995)/Heat (1995).mkv": b.path})
     assert {p.file_id: p.link for p in placed}["fb"] == "Films/Heat (1995)/Heat (1995).mkv"
+
+
+def episode(path: str, title: str = "Kaamelott", **kw: object) -> Placeable:
+    return Placeable("e", path, "episode", title, None, 1, 2, (2,), **kw)  # type: ignore[arg-type]
+
+
+def test_only_confident_identities_are_placed() -> None:
+    confident = [
+        movie("Heat", 1995),  # a title and a year
+        Placeable("d", "Films/Dune.mkv", "movie", "Dune", 1984, matched=True),  # validated
+        episode("Series/Kaamelott/Livre 1/k.mkv"),  # a season folder under the show's
+        episode("Series/Kaamelott (2005)/Season 01/e02.mkv"),
+        episode("TV/Kaamelott.S01E02.mkv"),  # "Show ... S01E02"
+        episode("TV/Kaamelott - 1x02.mkv"),
+        episode("x/y.mkv", layout=True),  # the fast path read it as catalogued
+    ]  # fmt: skip
+    for f in confident:
+        assert doubt(f) is None, f
+    doubtful = [
+        (movie("Movie", None, "Downloads/movie.mkv"), "no year and not matched"),
+        (Placeable("b", "Blade.Runner.2049.mkv", "movie", "Blade Runner", 2049,
+                   alternatives=({"title": "Blade Runner 2049", "year": None},)),
+         "ambiguous title (2 readings) and not matched"),
+        (episode("Series/Breaking Bad/S01E01 - Pilot.mkv", "Pilot"),
+         "episode outside a show or season layout and not matched"),
+        (episode("Series/Other Show/Season 1/e.mkv"),
+         "episode outside a show or season layout and not matched"),
+        (Placeable("x", "Films/Heat (1995)/Heat-trailer.mkv", "extra", "Heat", 1995,
+                   extra="trailer", matched=True), "extra (trailer)"),
+        (Placeable("o", "Home videos/IMG_1234.mp4", "other", "IMG 1234", None, matched=True),
+         "kind other"),
+    ]  # fmt: skip
+    for f, why in doubtful:
+        assert doubt(f) == why, f
+    placed, unplaced = place([*confident, *(f for f, _ in doubtful)], DEFAULT_TEMPLATES)
+    assert len(placed) == len(confident)
+    assert sorted(u.reason for u in unplaced) == sorted(why for _, why in doubtful)
