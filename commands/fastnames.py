@@ -218,8 +218,6 @@ def _scene_alone(stem: str) -> dict[str, Any] | None:
     title = " ".join(words)
     if _has_doubt(title) or not _guessit_keeps(title):
         return None
-    if title == title.lower():  # scene names are often lowercase: the full parse capitalises
-        title = " ".join(w[:1].upper() + w[1:] for w in words)
     episodes = _episodes(f)
     if episodes is None:
         return None
