@@ -22,7 +22,7 @@ from typing import Any
 
 from videotheque.commands.config import Config, default_home, load_config
 from videotheque.commands.errors import ProjectionError, StoreError
-from videotheque.commands.library import Library, open_library, redact
+from videotheque.commands.library import Library, open_library, redact, scrub
 from videotheque.commands.lock import HomeLock
 from videotheque.domain.run import Run
 from videotheque.projections.projector import CatchUp, ProjectionLockedError, Projector
@@ -156,7 +156,9 @@ def open_session(
                 raise
             where = redact(store_url) if store_url else str(home_dir / "events.sqlite")
             hint = disk_full_hint(home_dir, exc)
-            raise StoreError(f"cannot open the event store {where}: {exc}{hint}") from exc
+            raise StoreError(
+                f"cannot open the event store {where}: {scrub(str(exc), store_url)}{hint}"
+            ) from exc
         try:
             projector = Projector(home_dir / PROJECTION_NAME, library.recorder)
             session = Session(config=config, library=library, projector=projector)

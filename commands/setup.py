@@ -8,7 +8,7 @@ from pathlib import Path
 from videotheque.commands.bootstrap import resolve_home, resolve_store
 from videotheque.commands.config import Config, load_config, save_config
 from videotheque.commands.errors import UsageError
-from videotheque.commands.library import open_library, redact
+from videotheque.commands.library import open_library, redact, scrub
 
 
 def check_roots(storage: Path, video: Path, trash: Path) -> None:
@@ -59,7 +59,9 @@ def init_library(
         raise
     except Exception as exc:
         where = redact(store_url) if store_url else str(home_dir / "events.sqlite")
-        raise UsageError(f"cannot open the event store {where}: {exc}") from exc
+        raise UsageError(
+            f"cannot open the event store {where}: {scrub(str(exc), store_url)}"
+        ) from exc
     save_config(config)
     notes.append(("updated" if was else "created") + f" {config.path}")
     return config, notes
