@@ -76,6 +76,8 @@ def import_cmd(
     from videotheque.commands.importer import import_storage
     from videotheque.commands.progress import progress
 
+    if min_age is not None and min_age != min_age:  # nan
+        fail("--min-age must be a number of seconds", EXIT_USAGE)
     with open_session(home, store) as session, progress() as bar:
         report = import_storage(
             session,
@@ -298,6 +300,8 @@ def sql_cmd(
     """Run read-only SQL over the DuckDB projections (no writes, no file access)."""
     if fmt not in ("table", "csv", "json"):
         fail(f"--format must be table, csv or json, not {fmt!r}", EXIT_USAGE)
+    if not query.replace(";", " ").strip():
+        fail('no SQL given: sql "SELECT ..."', EXIT_USAGE)
     with open_session(home, store) as session:
         print_notices(session)
         try:

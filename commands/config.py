@@ -24,6 +24,9 @@ DEFAULT_EXTENSIONS = (
     "mkv", "mp4", "avi", "m4v", "mov", "wmv", "ts", "m2ts", "webm", "mpg", "mpeg",
 )  # fmt: skip
 CONFIG_NAME = "config.toml"
+# Threads reading files at once (analyze --workers, [media] workers): more only adds
+# memory and threads waiting on the same disk.
+MAX_WORKERS = 64
 
 
 def default_home() -> Path:
@@ -95,6 +98,10 @@ def _non_negative(value: Any) -> bool:
     return _is_number(value) and value >= 0
 
 
+def _rate(value: Any) -> bool:
+    return _is_number(value) and 0.01 <= value <= 1000
+
+
 def _count(low: int) -> Check:
     return lambda value: isinstance(value, int) and not isinstance(value, bool) and value >= low
 
@@ -131,15 +138,18 @@ SCHEMA: dict[str, dict[str, tuple[str, Check]]] = {
         "threshold": ("a number", _is_number),
         "gap": ("a number", _is_number),
         "floor": ("a number", _is_number),
-        "rate_tmdb": ("a number of requests per second > 0", _positive),
-        "rate_tvdb": ("a number of requests per second > 0", _positive),
+        "rate_tmdb": ("a number of requests per second from 0.01 to 1000", _rate),
+        "rate_tvdb": ("a number of requests per second from 0.01 to 1000", _rate),
         "timeout": ("a number of seconds > 0", _positive),
         "retries": ("a whole number >= 0", _count(0)),
         "max_wait": ("a number of seconds > 0", _positive),
     },
     "media": {
         "analyze_on_import": ("true or false", _is_bool),
-        "workers": ("a whole number >= 1", _count(1)),
+        "workers": (
+            f"a whole number from 1 to {MAX_WORKERS}",
+            lambda v: _count(1)(v) and v <= MAX_WORKERS,
+        ),
         "timeout": ("a number of seconds > 0", _positive),
         "languages": ("a list of language codes (strings)", _str_list),
     },

@@ -225,6 +225,8 @@ def run_readonly_sql(db_path: str, query: str) -> tuple[list[str], list[tuple[An
             cur = con.execute(query)
         except duckdb.Error as exc:
             raise SQLError(str(exc).strip()) from exc
+        if cur is None:  # only comments: no statement at all
+            raise SQLError("the query holds no statement")
         if cur.description is None:
             return [], []
         names = [d[0] for d in cur.description]
