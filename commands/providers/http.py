@@ -184,6 +184,15 @@ class ProviderHttp:
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ProviderConfigError(f"{provider}: base URL must be http(s)://, not {base_url!r}")
+        try:
+            parsed = httpx.URL(base_url)
+            valid = bool(parsed.host) and (parsed.port is None or 0 < parsed.port < 65536)
+        except (httpx.InvalidURL, ValueError, TypeError):
+            valid = False
+        if not valid:
+            raise ProviderConfigError(
+                f"{provider}: base URL {redact(base_url)!r} is not a valid URL"
+            )
         if rate <= 0:
             raise ProviderConfigError(f"{provider}: the rate must be > 0 requests/s")
         if connections < 1:
@@ -368,6 +377,10 @@ class ProviderHttp:
             raise ProviderError(self.provider, f"{what}: HTTP {status}{_message(body)}")
         try:
             return json.loads(body)
+        except RecursionError:
+            raise ProviderError(
+                self.provider, f"{what}: an answer nested too deep to read: refused"
+            ) from None
         except ValueError:
             kind = response.headers.get("content-type", "no content-type").split(";")[0]
             raise ProviderError(

@@ -97,3 +97,18 @@ def test_a_journal_cut_on_its_last_line_is_not_corrupt(sqlite_lib: Lib) -> None:
     assert "corrupt" not in result.stderr
     assert not journal.exists() and not journal.with_name(journal.name + ".corrupt").exists()
     assert json.loads(result.stdout)["run_id"]
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://h:99999/", "http://:80/", "ftp://h/"])
+@pytest.mark.parametrize("provider", ["tmdb", "tvdb"])
+def test_a_malformed_provider_url_is_a_usage_error(
+    sqlite_lib: Lib, monkeypatch: pytest.MonkeyPatch, url: str, provider: str
+) -> None:
+    sqlite_lib.write("Films/Heat.1995.mkv")
+    assert sqlite_lib.cli("import").exit_code == 0
+    monkeypatch.setenv("TMDB_API_KEY", "k" * 16)
+    monkeypatch.setenv("TVDB_API_KEY", "k" * 16)
+    monkeypatch.setenv(f"VIDEOTHEQUE_{provider.upper()}_URL", url)
+    result = sqlite_lib.cli("enrich", "--provider", provider)
+    assert result.exit_code == 2, result.output
+    assert "base URL" in result.stderr
