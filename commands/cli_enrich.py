@@ -76,7 +76,13 @@ def settings(section: dict[str, Any], rates: dict[str, float]) -> dict[str, Any]
             if f"rate_{name}" in section
         }  # fmt: skip
         timeout = float(section.get("timeout", 10.0))
-        retry = RetryPolicy(attempts=int(section["retries"]) + 1) if "retries" in section else None
+        retry = None
+        if "retries" in section or "max_wait" in section:
+            retry = RetryPolicy()
+            if "retries" in section:
+                retry.attempts = int(section["retries"]) + 1
+            if "max_wait" in section:
+                retry.max_wait = float(section["max_wait"])
     except (TypeError, ValueError) as exc:
         raise UsageError(f"config.toml [enrich]: {exc}") from None
     return {"rule": rule, "rates": config_rates | rates, "timeout": timeout, "retry": retry}

@@ -164,3 +164,50 @@ def test_client_methods_raise_only_provider_errors(answer: Any) -> None:
                     pass
 
     asyncio.run(run())
+
+
+# -- Retry-After: a budget per request ----------------------------------------------
+
+
+def _budget(lib: Lib, seconds: float) -> None:
+    config = lib.home / "config.toml"
+    config.write_text(
+        config.read_text().replace("[enrich]\n", f"[enrich]\nmax_wait = {seconds}\n", 1)
+    )
+
+
+def test_a_far_retry_after_fails_the_files_at_once(library: Lib, server: FakeProviders) -> None:
+    _budget(library, 5)
+    server.storm(3600, retry_after=86400)
+    result = library.cli("enrich", "--json")
+    assert result.exit_code == 1, result.output
+    out = json.loads(result.stdout)
+    assert out["failed"] == len(FILES) and out["enriched"] == 0
+    assert "asked to wait 86400 s; gave up after 0 s" in result.stderr
+    assert "max_wait" in result.stderr
+    # Nobody hammered the server: the first refusal paused the provider for the run.
+    assert server.rejected["tmdb"] + server.rejected["tvdb"] <= 2 * 8  # what was in flight
+    statuses = {r["match_status"] for r in catalog(library).values()}
+    assert statuses == {"failed"}
+
+
+def test_waits_within_the_budget_are_waited(library: Lib, server: FakeProviders) -> None:
+    _budget(library, 30)
+    server.storm(1.0, retry_after=1)
+    result = library.cli("enrich", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["failed"] == 0
+    assert server.rejected["tmdb"] + server.rejected["tvdb"] >= 1
+
+
+def test_refusals_without_retry_after_stop_at_the_budget(
+    library: Lib, server: FakeProviders
+) -> None:
+    config = library.home / "config.toml"
+    config.write_text(config.read_text().replace("retries = 1\n", "retries = 20\n"))
+    _budget(library, 1)
+    server.storm(3600)
+    result = library.cli("enrich", "--limit", "1", "--json")
+    assert result.exit_code == 1, result.output
+    assert "kept refusing; gave up after" in result.stderr
+    assert json.loads(result.stdout)["failed"] == 1
