@@ -43,11 +43,15 @@ def init_cmd(
     trash: Annotated[Path | None, typer.Option(help="Trash root.")] = None,
     store: StoreOpt = None,
     home: HomeOpt = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Re-point the roots or store of an existing library."),
+    ] = False,
 ) -> None:
     """Record a library: its storage, video and trash roots and its event store."""
     from videotheque.commands.setup import init_library
 
-    config, notes = init_library(root, home, storage, video, trash, store)
+    config, notes = init_library(root, home, storage, video, trash, store, force=force)
     for n in notes:
         note(n)
     typer.echo(f"storage: {config.storage}\nvideo:   {config.video}\ntrash:   {config.trash}")
@@ -206,7 +210,7 @@ def history_cmd(
             events = queries.history(con, ids) if ids else []
         print_notices(session)
     if not ids:
-        fail(f"no file known by {path_or_id!r}", EXIT_FINDINGS)
+        fail(f"no file known by {path_or_id!r}", EXIT_USAGE)
     if json_out:
         print_json(events)
         return

@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from videotheque.commands.bootstrap import Session
-from videotheque.commands.errors import EXIT_FINDINGS, UsageError, VideothequeError
+from videotheque.commands.errors import EXIT_USAGE, UsageError, VideothequeError
 from videotheque.commands.providers import tmdb, tvdb
 from videotheque.commands.providers.base import SERIES, Candidate, ProviderError
 from videotheque.domain.enrichment import candidate_key, parse_key
@@ -30,7 +30,10 @@ ACTIONS = ("choose", "id", "reject", "skip", "quit")
 
 
 class NotPendingError(VideothequeError):
-    exit_code = EXIT_FINDINGS
+    """Asked of a file that cannot take it (unknown, nothing to reject or choose): a
+    usage error like any other."""
+
+    exit_code = EXIT_USAGE
 
 
 @dataclass(frozen=True)
