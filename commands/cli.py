@@ -21,12 +21,12 @@ from videotheque.commands.cli_base import (
     command,
     fail,
     note,
+    print_errors,
     print_json,
     print_table,
     to_csv,
 )
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
-from videotheque.domain.paths import display
 from videotheque.projections import queries
 
 
@@ -111,8 +111,7 @@ def import_cmd(
         )
         if report.run_id:
             typer.echo(f"run {report.run_id} ({report.events} events)")
-        for e in report.errors:
-            typer.echo(f"  error: {display(e.path)}: {e.reason}", err=True)
+        print_errors(report.errors)
     if report.errors:
         raise typer.Exit(EXIT_FINDINGS)
 

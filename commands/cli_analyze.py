@@ -15,12 +15,12 @@ from videotheque.commands.cli_base import (
     StoreOpt,
     command,
     fail,
+    print_errors,
     print_json,
     print_table,
 )
 from videotheque.commands.config import MAX_WORKERS
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_USAGE
-from videotheque.domain.paths import display
 
 
 @command("analyze")
@@ -91,7 +91,6 @@ def analyze_cmd(
                 [(u["path"], u["reason"]) for u in report.unreadable_media],
                 title="unreadable media",
             )
-        for e in report.errors:
-            typer.echo(f"  error: {display(e.path)}: {e.reason}", err=True)
+        print_errors(report.errors)
     if report.errors or report.unreadable_media:
         raise typer.Exit(EXIT_FINDINGS)
