@@ -184,10 +184,20 @@ def catalog_cmd(
     if json_out:
         print_json(rows)
         return
+    # The year of the match when there is one (an enriched series' first-air year: the
+    # name of an episode seldom holds a year), else the parsed one; --json has both.
     print_table(
         ["kind", "title", "year", "S", "E", "status", "path"],
         [
-            (r["kind"], r["title"], r["year"], r["season"], r["episode"], r["status"], r["path"])
+            (
+                r["kind"],
+                r["title"],
+                r.get("canonical_year") or r["year"],
+                r["season"],
+                r["episode"],
+                r["status"],
+                r["path"],
+            )
             for r in rows
         ],
         title=f"{len(rows)} files",

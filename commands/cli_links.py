@@ -164,10 +164,13 @@ def organize_cmd(
             typer.echo(f"{would}retarget: {r['link']} -> {r['new_target']} (was {r['old_target']})")
         for c in report.conflicts:
             typer.echo(f"conflict: {c['link']}: {c['reason']}", err=True)
+        for e in report.errors:
+            typer.echo(f"  error: {e['link']}: {e['reason']}", err=True)
         typer.echo(
             f"{'dry run: ' if dry_run else ''}{len(report.created)} created, "
             f"{len(report.retargeted)} retargeted, {report.unchanged} unchanged, "
             f"{len(report.conflicts)} conflicts, {len(report.unplaced)} files without a place"
+            + (f", {len(report.errors)} errors" if report.errors else "")
         )
         if report.run_id:
             typer.echo(f"run {report.run_id} (undo with: videotheque undo {report.run_id})")

@@ -102,6 +102,7 @@ class Outcome:
     ok: bool
     reason: str = ""
     already: bool = False
+    error: bool = False  # the system refused (permission, I/O): not a conflict on disk
 
 
 @dataclass
@@ -190,7 +191,7 @@ def apply(op: Op, guard: Guard) -> Outcome:
     try:
         now = [observe(p) for p in op.paths]
     except OSError as exc:
-        return Outcome(op, False, f"cannot look at it: {exc.strerror}")
+        return Outcome(op, False, f"cannot look at it: {exc.strerror}", error=True)
     if now == op.after:
         return Outcome(op, True, already=True)
     if op.kind == "move" and now == [op.before[0], op.before[0]]:
@@ -218,7 +219,8 @@ def apply(op: Op, guard: Guard) -> Outcome:
     except UnsafeError as exc:
         return Outcome(op, False, str(exc))
     except OSError as exc:
-        return Outcome(op, False, f"{exc.strerror or exc}")
+        where = f" ({display(exc.filename)})" if isinstance(exc.filename, str) else ""
+        return Outcome(op, False, f"{exc.strerror or exc}{where}", error=True)
     raise ValueError(f"unknown op kind {op.kind}")
 
 

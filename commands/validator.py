@@ -13,6 +13,7 @@ import asyncio
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -64,14 +65,19 @@ def parse_answer(text: str) -> Action:
 def resolve_file(session: Session, argument: str) -> str:
     """The one file id meant by a path (storage-relative or absolute) or an id prefix."""
     target = argument
-    storage = session.config.storage
-    if os.path.isabs(argument) and storage is not None:
-        try:
-            target = os.path.relpath(argument, os.fspath(storage))
-        except ValueError:
-            target = argument
+    if os.path.isabs(argument):
+        absolute = os.path.abspath(argument)
+        # Under storage: the file's path; under the video root: the link's path.
+        for root in (session.config.storage, session.config.video):
+            if root is not None and Path(absolute).is_relative_to(os.path.abspath(root)):
+                target = os.path.relpath(absolute, os.path.abspath(root))
+                break
     with session.projector.connect() as con:
         ids = queries.resolve_file_ids(con, target)
+        # A link path names the link and its file: the link is not a second file (the
+        # default layout gives a link the relative path of its target).
+        if len(ids) > 1:
+            ids = queries.catalogued_ids(con, ids)
     if not ids:
         raise NotPendingError(f"no file known by {argument!r}")
     if len(ids) > 1:
