@@ -137,3 +137,23 @@ def test_the_password_never_shows(tmp_path: Path, password: str) -> None:
     assert result.exit_code == 1
     assert password not in result.stdout + result.stderr
     assert "***" in result.stderr
+
+
+@pytest.mark.postgres
+def test_what_the_url_leaves_out_comes_from_the_pg_environment(
+    tmp_path: Path, pg_store: str
+) -> None:
+    """`postgresql:///db` with PGHOST / PGPORT / PGUSER: libpq's own defaults."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(pg_store)
+    bare = f"postgresql:///{parts.path.lstrip('/')}?{parts.query}"
+    env = {"PGHOST": parts.hostname or "", "PGPORT": str(parts.port or 5432),
+           "PGUSER": parts.username or "postgres"}  # fmt: skip
+    assert _init(tmp_path, bare, env=env).exit_code == 0
+    home = str(tmp_path / "home")
+    assert _cli("status", "--home", home, env=env).exit_code == 0
+    # Without them, libpq looks elsewhere (a local socket, port 1 here): a clear failure.
+    result = _cli("status", "--home", home, env={**env, "PGHOST": "127.0.0.1", "PGPORT": "1"})
+    assert result.exit_code == 1
+    assert "cannot open the event store" in result.stderr and "port 1" in result.stderr
