@@ -23,7 +23,7 @@ from typing import Any
 
 from videotheque.commands.config import Config, default_home, load_config
 from videotheque.commands.errors import LockedError, ProjectionError, StoreError
-from videotheque.commands.library import Library, open_library, redact
+from videotheque.commands.library import Library, open_library, redact, scrub
 from videotheque.commands.lock import HomeLock, describe_holder
 from videotheque.domain.run import Run
 from videotheque.projections.projector import CatchUp, ProjectionLockedError, Projector
@@ -242,7 +242,9 @@ def _open_library(store_url: str | None, home_dir: Path) -> Library:
             raise
         where = redact(store_url) if store_url else str(home_dir / "events.sqlite")
         hint = disk_full_hint(home_dir, exc)
-        raise StoreError(f"cannot open the event store {where}: {exc}{hint}") from exc
+        raise StoreError(
+            f"cannot open the event store {where}: {scrub(str(exc), store_url)}{hint}"
+        ) from exc
 
 
 def print_notices(session: Session) -> None:

@@ -24,6 +24,7 @@ from videotheque.commands.cli_base import (
     fail,
     json_array,
     note,
+    print_errors,
     print_json,
     print_table,
     shorten,
@@ -49,11 +50,15 @@ def init_cmd(
     trash: Annotated[Path | None, typer.Option(help="Trash root.")] = None,
     store: StoreOpt = None,
     home: HomeOpt = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Re-point the roots or store of an existing library."),
+    ] = False,
 ) -> None:
     """Record a library: its storage, video and trash roots and its event store."""
     from videotheque.commands.setup import init_library
 
-    config, notes = init_library(root, home, storage, video, trash, store)
+    config, notes = init_library(root, home, storage, video, trash, store, force=force)
     for n in notes:
         note(n)
     echo(
@@ -85,6 +90,8 @@ def import_cmd(
     from videotheque.commands.importer import import_storage
     from videotheque.commands.progress import progress
 
+    if min_age is not None and min_age != min_age:  # nan
+        fail("--min-age must be a number of seconds", EXIT_USAGE)
     with open_session(home, store) as session, progress() as bar:
         report = import_storage(
             session,
@@ -114,8 +121,7 @@ def import_cmd(
         )
         if report.run_id:
             echo(f"run {report.run_id} ({report.events} events)")
-        for e in report.errors:
-            echo(f"  error: {visible(e.path)}: {visible(e.reason)}", err=True)
+        print_errors(report.errors)
     if report.errors:
         raise typer.Exit(EXIT_FINDINGS)
 
@@ -188,10 +194,20 @@ def catalog_cmd(
     if json_out:
         print_json(rows)
         return
+    # The year of the match when there is one (an enriched series' first-air year: the
+    # name of an episode seldom holds a year), else the parsed one; --json has both.
     print_table(
         ["kind", "title", "year", "S", "E", "status", "path"],
         [
-            (r["kind"], r["title"], r["year"], r["season"], r["episode"], r["status"], r["path"])
+            (
+                r["kind"],
+                r["title"],
+                r.get("canonical_year") or r["year"],
+                r["season"],
+                r["episode"],
+                r["status"],
+                r["path"],
+            )
             for r in rows
         ],
         title=f"{len(rows)} files",
@@ -213,7 +229,7 @@ def history_cmd(
             events = queries.history(con, ids) if ids else []
         print_notices(session)
     if not ids:
-        fail(f"no file known by {path_or_id!r}", EXIT_FINDINGS)
+        fail(f"no file known by {path_or_id!r}", EXIT_USAGE)
     if json_out:
         print_json(events)
         return
@@ -327,6 +343,8 @@ def sql_cmd(
     in memory and time."""
     if fmt not in ("table", "csv", "json"):
         fail(f"--format must be table, csv or json, not {fmt!r}", EXIT_USAGE)
+    if not query.replace(";", " ").strip():
+        fail('no SQL given: sql "SELECT ..."', EXIT_USAGE)
     limit = (SQL_TABLE_ROWS if fmt == "table" else 0) if max_rows is None else max_rows
     printed = [0]  # rows printed so far (a cap may stop the query midway)
     with open_session(home, store, read_only=True) as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 import typer
@@ -15,11 +16,12 @@ from videotheque.commands.cli_base import (
     command,
     echo,
     fail,
+    print_errors,
     print_json,
     print_table,
 )
+from videotheque.commands.config import MAX_WORKERS
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_USAGE
-from videotheque.domain.paths import visible
 
 
 @command("analyze")
@@ -34,11 +36,18 @@ def analyze_cmd(
     dry_run: DryRunOpt = False,
     json_out: JsonOpt = False,
     workers: Annotated[
-        int | None, typer.Option(help="Files read at once [default: 2 per core].", min=1)
+        int | None,
+        typer.Option(
+            help="Files read at once, 1 to 64 [default: 2 per core].", min=1, max=MAX_WORKERS
+        ),
     ] = None,
     timeout: Annotated[
         float | None,
-        typer.Option(help="Seconds before a file is reported as stalled [default: 60].", min=0.1),
+        typer.Option(
+            help="Seconds before a file is reported as stalled [default: 60].",
+            min=0.1,
+            max=86400,
+        ),
     ] = None,
     home: HomeOpt = None,
     store: StoreOpt = None,
@@ -47,6 +56,8 @@ def analyze_cmd(
     from videotheque.commands.analyzer import analyze_library
     from videotheque.commands.progress import progress
 
+    if timeout is not None and not math.isfinite(timeout):
+        fail(f"--timeout must be a number of seconds, not {timeout}", EXIT_USAGE)
     if all_files and missing:
         fail("--all and --missing exclude each other", EXIT_USAGE)
     with open_session(home, store) as session, progress() as bar:
@@ -81,7 +92,6 @@ def analyze_cmd(
                 [(u["path"], u["reason"]) for u in report.unreadable_media],
                 title="unreadable media",
             )
-        for e in report.errors:
-            echo(f"  error: {visible(e.path)}: {visible(e.reason)}", err=True)
+        print_errors(report.errors)
     if report.errors or report.unreadable_media:
         raise typer.Exit(EXIT_FINDINGS)

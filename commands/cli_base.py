@@ -190,6 +190,30 @@ def note(message: str) -> None:
     typer.echo(f"videotheque: {visible(message)}", err=True)  # noqa: TID251
 
 
+# A reason shared by more files than this is one line, not one line per file.
+GROUP_OVER = 10
+GROUP_SHOWN = 3
+
+
+def print_errors(errors: Sequence[Any], label: str = "error") -> None:
+    """Per-file errors on stderr (objects with ``path`` and ``reason``), grouped by reason:
+    20,000 zero-byte files are one line naming the first few (``--json`` has them all)."""
+    by_reason: dict[str, list[str]] = {}
+    for e in errors:
+        by_reason.setdefault(str(e.reason), []).append(visible(e.path))
+    for reason, paths in by_reason.items():
+        if len(paths) <= GROUP_OVER:
+            for path in paths:
+                echo(f"  {label}: {path}: {visible(reason)}", err=True)
+            continue
+        first = ", ".join(paths[:GROUP_SHOWN])
+        echo(
+            f"  {label}: {len(paths)} files: {visible(reason)} "
+            f"(first: {first}, ...; all in --json)",
+            err=True,
+        )
+
+
 def print_json(value: Any) -> None:
     text = json.dumps(value, ensure_ascii=False, indent=2, default=_json_default)
     typer.echo(_escape_for_terminal(text))  # noqa: TID251

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Annotated, Any
 
@@ -34,6 +35,11 @@ RateOpt = Annotated[
 ]
 
 
+# A provider's rate must be a real number of requests per second: nan, inf, 0 or 1e-300
+# would never send a request (or never pause between them).
+MIN_RATE, MAX_RATE = 0.01, 1000.0
+
+
 def parse_rates(values: list[str] | None) -> dict[str, float]:
     rates: dict[str, float] = {}
     for value in values or []:
@@ -41,9 +47,16 @@ def parse_rates(values: list[str] | None) -> dict[str, float]:
         try:
             rate = float(number)
         except ValueError:
-            rate = -1.0
-        if not sep or name.strip().lower() not in ("tmdb", "tvdb") or rate <= 0:
-            raise UsageError(f"--rate {value!r}: expected tmdb=N or tvdb=N with N > 0")
+            rate = math.nan
+        if (
+            not sep
+            or name.strip().lower() not in ("tmdb", "tvdb")
+            or not MIN_RATE <= rate <= MAX_RATE
+        ):
+            raise UsageError(
+                f"--rate {value!r}: expected tmdb=N or tvdb=N, N requests per second "
+                f"from {MIN_RATE} to {MAX_RATE:g}"
+            )
         rates[name.strip().lower()] = rate
     return rates
 
@@ -64,7 +77,13 @@ def settings(section: dict[str, Any], rates: dict[str, float]) -> dict[str, Any]
             if f"rate_{name}" in section
         }  # fmt: skip
         timeout = float(section.get("timeout", 10.0))
-        retry = RetryPolicy(attempts=int(section["retries"]) + 1) if "retries" in section else None
+        retry = None
+        if "retries" in section or "max_wait" in section:
+            retry = RetryPolicy()
+            if "retries" in section:
+                retry.attempts = int(section["retries"]) + 1
+            if "max_wait" in section:
+                retry.max_wait = float(section["max_wait"])
     except (TypeError, ValueError) as exc:
         raise UsageError(f"config.toml [enrich]: {exc}") from None
     return {"rule": rule, "rates": config_rates | rates, "timeout": timeout, "retry": retry}

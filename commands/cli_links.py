@@ -182,6 +182,8 @@ def organize_cmd(
             )
         for c in report.conflicts:
             echo(f"conflict: {visible(c['link'])}: {visible(c['reason'])}", err=True)
+        for e in report.errors:
+            echo(f"  error: {visible(e['link'])}: {visible(e['reason'])}", err=True)
         if report.unplaced:  # identity not confident, extras, kind other: each with its reason
             echo(f"not placed: {len(report.unplaced)} files")
             for u in report.unplaced:
@@ -190,6 +192,7 @@ def organize_cmd(
             f"{'dry run: ' if dry_run else ''}{len(report.created)} created, "
             f"{len(report.retargeted)} retargeted, {report.unchanged} unchanged, "
             f"{len(report.conflicts)} conflicts, {len(report.unplaced)} files without a place"
+            + (f", {len(report.errors)} errors" if report.errors else "")
         )
         if report.run_id:
             echo(f"run {report.run_id} (undo with: videotheque undo {report.run_id})")

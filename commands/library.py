@@ -8,14 +8,16 @@ default, or a PostgreSQL database shared between machines.
 from __future__ import annotations
 
 import json
+import os
 import random
+import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path, PosixPath
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, parse_qsl, quote, unquote, urlsplit
 from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
@@ -119,6 +121,21 @@ class Library(Application[UUID]):
         return int(self.recorder.max_notification_id() or 0)
 
 
+# libpq's connection parameters a store URL may carry (PostgreSQL 16's list, less
+# ``replication``), given to psycopg as they are; ``schema`` is videotheque's own.
+LIBPQ_PARAMETERS = frozenset({
+    "host", "hostaddr", "port", "dbname", "user", "password", "passfile", "require_auth",
+    "channel_binding", "connect_timeout", "client_encoding", "options", "application_name",
+    "fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval",
+    "keepalives_count", "tcp_user_timeout", "gssencmode", "sslmode", "requiressl",
+    "sslcompression", "sslcert", "sslkey", "sslpassword", "sslcertmode", "sslrootcert",
+    "sslcrl", "sslcrldir", "sslsni", "requirepeer", "ssl_min_protocol_version",
+    "ssl_max_protocol_version", "krbsrvname", "gsslib", "gssdelegation", "service",
+    "target_session_attrs", "load_balance_hosts",
+})  # fmt: skip
+DEFAULT_CONNECT_TIMEOUT = 10
+
+
 def store_env(store: str | None, home: Path) -> dict[str, str]:
     """The eventsourcing environment for a store URL (None: SQLite in the home)."""
     if not store or store == "sqlite":
@@ -127,7 +144,10 @@ def store_env(store: str | None, home: Path) -> dict[str, str]:
             "SQLITE_DBNAME": str(home / "events.sqlite"),
             "SQLITE_LOCK_TIMEOUT": "30",
         }
-    parts = urlsplit(store)
+    try:
+        parts = urlsplit(store)
+    except ValueError as exc:
+        raise UsageError(f"store {redact(store)!r} is not a valid URL: {exc}") from None
     if parts.scheme in ("sqlite", "file"):
         path = unquote(parts.path)
         if not path:
@@ -138,39 +158,130 @@ def store_env(store: str | None, home: Path) -> dict[str, str]:
             "SQLITE_LOCK_TIMEOUT": "30",
         }
     if parts.scheme in ("postgresql", "postgres"):
-        dbname = unquote(parts.path.lstrip("/"))
-        if not dbname or not parts.hostname:
-            raise UsageError(
-                f"store {redact(store)!r}: expected postgresql://user[:password]@host[:port]/db"
-            )
-        env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": dbname,
-            "POSTGRES_HOST": parts.hostname,
-            "POSTGRES_PORT": str(parts.port or 5432),
-            "POSTGRES_USER": unquote(parts.username or "postgres"),
-            "POSTGRES_PASSWORD": unquote(parts.password or ""),
-            "POSTGRES_CONNECT_TIMEOUT": "10",
-            "POSTGRES_LOCK_TIMEOUT": "30",
-            "POSTGRES_POOL_SIZE": "2",
-        }
-        schema = parse_qs(parts.query).get("schema", [""])[0]
-        if schema:
-            env["POSTGRES_SCHEMA"] = schema
-        return env
+        store = _encode_userinfo(store)
+        return _postgres_env(store, urlsplit(store))
     raise UsageError(
         f"unknown store {redact(store)!r}: use sqlite (default), sqlite:///path or "
         "postgresql://user@host:port/db"
     )
 
 
-def redact(store: str) -> str:
-    """The store URL without its password, for messages."""
-    parts = urlsplit(store)
+def postgres_connect_kwargs(store: str) -> dict[str, Any]:
+    """psycopg's connection keywords for a PostgreSQL store URL: what the URL gives (its
+    user, password, host, port, database and every libpq parameter of its query), nothing
+    else, so libpq's defaults and the ``PG*`` environment fill the rest."""
+    store = _encode_userinfo(store)
+    try:
+        parts = urlsplit(store)
+        port = parts.port
+    except ValueError as exc:
+        raise UsageError(f"store {redact(store)!r} is not a valid URL: {exc}") from None
+    kwargs: dict[str, Any] = {}
+    if parts.hostname:
+        kwargs["host"] = unquote(parts.hostname)
+    if port:
+        kwargs["port"] = port
+    if parts.username:
+        kwargs["user"] = unquote(parts.username)
     if parts.password:
-        netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
-        return parts._replace(netloc=netloc).geturl()
-    return store
+        kwargs["password"] = unquote(parts.password)
+    dbname = unquote(parts.path.lstrip("/"))
+    if dbname:
+        kwargs["dbname"] = dbname
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key == "schema":
+            continue
+        if key not in LIBPQ_PARAMETERS:
+            raise UsageError(
+                f"store {redact(store)!r}: unknown parameter {key!r} (a libpq connection "
+                "parameter such as sslmode, sslrootcert, connect_timeout, application_name, "
+                "or schema)"
+            )
+        kwargs[key] = value
+    if "user" not in kwargs and not os.environ.get("PGUSER"):
+        kwargs["user"] = "postgres"  # as before libpq's parameters were honoured
+    if "connect_timeout" not in kwargs and not os.environ.get("PGCONNECT_TIMEOUT"):
+        kwargs["connect_timeout"] = DEFAULT_CONNECT_TIMEOUT
+    return kwargs
+
+
+def _postgres_env(store: str, parts: SplitResult) -> dict[str, str]:
+    from videotheque.commands.pgstore import CONNECT_KEY
+
+    kwargs = postgres_connect_kwargs(store)
+    try:
+        timeout = int(float(kwargs.get("connect_timeout") or os.environ["PGCONNECT_TIMEOUT"]))
+    except (KeyError, ValueError):
+        timeout = DEFAULT_CONNECT_TIMEOUT
+    env = {
+        "PERSISTENCE_MODULE": "videotheque.commands.pgstore:LibpqPostgresFactory",
+        CONNECT_KEY: json.dumps(kwargs),
+        # eventsourcing wants these set; the connection itself uses CONNECT_KEY's keywords.
+        "POSTGRES_DBNAME": str(kwargs.get("dbname") or os.environ.get("PGDATABASE") or "-"),
+        "POSTGRES_HOST": str(kwargs.get("host") or "-"),
+        "POSTGRES_PORT": str(kwargs.get("port") or 5432),
+        "POSTGRES_USER": str(kwargs.get("user") or "-"),
+        "POSTGRES_PASSWORD": "",
+        "POSTGRES_CONNECT_TIMEOUT": str(max(timeout, DEFAULT_CONNECT_TIMEOUT) + 5),
+        "POSTGRES_LOCK_TIMEOUT": "30",
+        "POSTGRES_POOL_SIZE": "2",
+    }
+    schema = parse_qs(parts.query).get("schema", [""])[0]
+    if schema:
+        env["POSTGRES_SCHEMA"] = schema
+    return env
+
+
+_USERINFO = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>.*)@", re.DOTALL)
+
+
+def _encode_userinfo(store: str) -> str:
+    """A password (or user) holding an unencoded ``/``, ``?``, ``#`` or ``@`` would be cut
+    by URL parsing (part of it taken for the host or the database): the user information
+    runs to the last ``@``, and those characters in it are percent-encoded."""
+    match = _USERINFO.match(store)
+    if not match:
+        return store
+    userinfo = match.group("userinfo")
+    if not any(c in userinfo for c in "/?#@"):
+        return store
+    user, sep, password = userinfo.partition(":")
+    encoded = quote(user, safe="%") + sep + quote(password, safe="%")
+    return match.group("scheme") + encoded + "@" + store[match.end() :]
+
+
+def redact(store: str) -> str:
+    """The store URL without its password, for messages, whatever characters the password
+    holds (an unencoded ``/``, ``#``, ``?`` or ``@`` included): everything between the
+    first ``:`` after ``scheme://`` and the last ``@`` is hidden, and a ``password=``
+    parameter too."""
+    text = store
+    match = _USERINFO.match(text)
+    if match:
+        user, sep, _password = match.group("userinfo").partition(":")
+        hidden = f"{user}:***" if sep else user
+        text = match.group("scheme") + hidden + "@" + text[match.end() :]
+    return re.sub(r"(?i)(password=)[^&#\s]*", r"\1***", text)
+
+
+def scrub(text: str, store: str | None) -> str:
+    """``text`` (an error message) with the store's password, if any, replaced by ***."""
+    if not store:
+        return text
+    for secret in _passwords(store):
+        text = text.replace(secret, "***")
+    return text
+
+
+def _passwords(store: str) -> list[str]:
+    found: list[str] = []
+    match = _USERINFO.match(store)
+    if match:
+        _user, sep, password = match.group("userinfo").partition(":")
+        if sep and password:
+            found += [password, unquote(password)]
+    found += [unquote(m) for m in re.findall(r"(?i)password=([^&#\s]+)", store)]
+    return sorted({p for p in found if len(p) >= 3}, key=len, reverse=True)
 
 
 @contextmanager
@@ -187,13 +298,10 @@ def postgres_ddl_lock(env: dict[str, str]) -> Iterator[None]:
     from psycopg import sql
 
     schema = env.get("POSTGRES_SCHEMA", "")
+    from videotheque.commands.pgstore import connect_kwargs
+
     with psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=int(env["POSTGRES_PORT"]),
-        user=env["POSTGRES_USER"],
-        password=env.get("POSTGRES_PASSWORD") or None,
-        connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "10")),
+        **connect_kwargs(env),
         autocommit=True,
     ) as conn:
         key = f"videotheque-ddl:{env['POSTGRES_DBNAME']}:{schema or 'public'}"
@@ -218,7 +326,7 @@ _CONCURRENT_DDL = ("concurrently updated", "already exists", "pg_type_typname_ns
 
 def open_library(store: str | None, home: Path) -> Library:
     env: dict[str, Any] = store_env(store, home)
-    postgres = env["PERSISTENCE_MODULE"].endswith("postgres")
+    postgres = "POSTGRES_DBNAME" in env
     for attempt in range(1, OPEN_RETRIES + 1):
         try:
             if not postgres:

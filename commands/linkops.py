@@ -102,6 +102,7 @@ class Outcome:
     ok: bool
     reason: str = ""
     already: bool = False
+    error: bool = False  # the system refused (permission, I/O): not a conflict on disk
 
 
 @dataclass
@@ -190,7 +191,7 @@ def apply(op: Op, guard: Guard) -> Outcome:
     try:
         now = [observe(p) for p in op.paths]
     except OSError as exc:
-        return Outcome(op, False, f"cannot look at it: {exc.strerror}")
+        return Outcome(op, False, f"cannot look at it: {exc.strerror}", error=True)
     if now == op.after:
         return Outcome(op, True, already=True)
     if op.kind == "move" and now == [op.before[0], op.before[0]]:
@@ -218,7 +219,8 @@ def apply(op: Op, guard: Guard) -> Outcome:
     except UnsafeError as exc:
         return Outcome(op, False, str(exc))
     except OSError as exc:
-        return Outcome(op, False, f"{exc.strerror or exc}")
+        where = f" ({display(exc.filename)})" if isinstance(exc.filename, str) else ""
+        return Outcome(op, False, f"{exc.strerror or exc}{where}", error=True)
     raise ValueError(f"unknown op kind {op.kind}")
 
 
@@ -353,16 +355,50 @@ def pending_journals(home: Path) -> list[Path]:
     return sorted(d.glob("links-*.jsonl")) if d.is_dir() else []
 
 
+class CorruptJournalError(Exception):
+    """A journal this program did not write as it stands (bytes that are not ASCII, a
+    damaged line before the last): its ops cannot be trusted."""
+
+
 def _read_journal(path: Path) -> Iterator[Op]:
-    with open(path, encoding="ascii") as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                yield Op.from_json(line)
-            except (ValueError, TypeError):  # a line cut by the kill: its op never started
-                continue
+    """The ops of a journal. Only its last line may be cut (the kill came while it was
+    written): that op never started and is skipped. Anything else unreadable raises
+    :class:`CorruptJournalError`."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CorruptJournalError(f"cannot read it: {exc.strerror or exc}") from exc
+    if not data.isascii():
+        raise CorruptJournalError("it holds bytes that are not ASCII")
+    lines = [line.strip() for line in data.decode("ascii").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    ops: list[Op] = []
+    for number, line in enumerate(lines, 1):
+        if not line:
+            continue
+        try:
+            ops.append(Op.from_json(line))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            if number == len(lines):  # a line cut by the kill: its op never started
+                break
+            raise CorruptJournalError(f"line {number} is damaged ({type(exc).__name__})") from exc
+    yield from ops
+
+
+def set_aside(path: Path, reason: str) -> str:
+    """Rename a corrupt journal to ``*.corrupt`` (never deleted) and say what it means."""
+    target = path.with_name(path.name + ".corrupt")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.{n}.corrupt")
+    os.rename(path, target)
+    return (
+        f"link journal {path} is corrupt ({reason}): set aside as {target.name}; the link "
+        "actions of the interrupted run it described were not settled (`check` lists any "
+        "link it left unrecorded)"
+    )
 
 
 def recover(session: Session, run_id: str) -> Recovery:
@@ -371,7 +407,12 @@ def recover(session: Session, run_id: str) -> Recovery:
     for path in pending_journals(session.home):
         result.journals += 1
         pending: dict[str, Link] = {}
-        for op in _read_journal(path):
+        try:
+            ops = list(_read_journal(path))
+        except CorruptJournalError as exc:
+            session.notices.append(set_aside(path, str(exc)))
+            continue
+        for op in ops:
             _clear_tmp(op)
             current = _current(session, op, pending)
             version = current.version if current is not None else None

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from videotheque.commands.errors import LockedError
+from videotheque.commands.errors import LockedError, UsageError
 
 LOCK_NAME = "lock"
 
@@ -29,8 +29,14 @@ class HomeLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:  # a home that cannot be written: choose another
+            raise UsageError(
+                f"cannot use the home {self.path.parent}: {exc.strerror or exc} "
+                "(give a writable folder with --home or $VIDEOTHEQUE_HOME)"
+            ) from None
         deadline = time.monotonic() + self.wait
         while True:
             try:

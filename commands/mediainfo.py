@@ -32,6 +32,7 @@ import io
 import json
 import os
 import queue
+import re
 import stat
 import threading
 import time
@@ -139,15 +140,21 @@ def _sparse(fd: int, st: os.stat_result) -> bool:
     return all(_zero(os.pread(fd, _SNIFF, size * q // 4)) for q in (1, 3))
 
 
+# Control characters (C0, DEL, C1), quotes and backslashes in a name.
+_AWKWARD = re.compile('[\x00-\x1f\x7f-\x9f"\\\\]')
+
+
 def _parse(path: Path | str, fd: int) -> str:
     name = os.fspath(path)
-    if isinstance(name, str):
+    if isinstance(name, str) and not _AWKWARD.search(name):
         try:
             name.encode("utf-8")
         except UnicodeEncodeError:
             pass  # non-UTF-8 bytes: libmediainfo would open another name; feed it the fd
         else:
             return str(MediaInfo.parse(name, **_PARSE_OPTIONS))
+    # A name libmediainfo cannot open, or would write into its JSON unescaped (control
+    # characters): it reads the open file instead, and never sees the name.
     with os.fdopen(os.dup(fd), "rb") as f:
         return str(MediaInfo.parse(f, **_PARSE_OPTIONS))
 
@@ -155,10 +162,27 @@ def _parse(path: Path | str, fd: int) -> str:
 # ---- from MediaInfo's JSON to the recorded facts -------------------------------------------
 
 
+def _tag_text(value: Any) -> str | None:
+    """A tag's text. libmediainfo gives a tag holding control characters as
+    ``{"@dt": "binary.base64", "#value": ...}``: decoded (the terminal shows such
+    characters visibly wherever a title is printed)."""
+    if isinstance(value, dict) and value.get("@dt") == "binary.base64":
+        import base64
+        import binascii
+
+        try:
+            return base64.b64decode(str(value.get("#value", ""))).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            return None
+    return value if isinstance(value, str) else None
+
+
 def facts_from_json(raw: str, head: bytes = b"") -> Facts:
     """The recorded facts from MediaInfo's JSON output (``head``: the file's first bytes,
     to say what a file that is not media looks like)."""
-    doc = json.loads(raw)
+    # strict=False: a tag (an embedded title) may hold control characters that
+    # libmediainfo writes into its JSON unescaped.
+    doc = json.loads(raw, strict=False)
     tracks: list[dict[str, Any]] = (doc.get("media") or {}).get("track") or []
     general = next((t for t in tracks if t.get("@type") == "General"), {})
     videos = [t for t in tracks if t.get("@type") == "Video"]
@@ -177,7 +201,7 @@ def facts_from_json(raw: str, head: bytes = b"") -> Facts:
         container=general.get("Format"),
         duration_s=round(known[0], 3) if known else None,
         overall_bitrate=_int(general.get("OverallBitRate")),
-        title=general.get("Title") or general.get("Movie"),
+        title=_tag_text(general.get("Title") or general.get("Movie")),
         truncated=str(extra.get("IsTruncated", "")).lower() == "yes",
     )
     if videos:

@@ -11,7 +11,7 @@ zone. A bare date is the start of that day for the beginning of a range (``--sin
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from videotheque.commands.errors import UsageError
 
@@ -34,7 +34,32 @@ def parse_moment(
     tz: tzinfo | None = None,
     option: str = "date",
 ) -> datetime:
-    """An aware datetime for what a person typed."""
+    """An aware datetime for what a person typed, between 1970 and 9998."""
+    try:
+        moment = _parse(text, end_of_day=end_of_day, now=now, tz=tz, option=option)
+        utc = moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise UsageError(
+            f"{option} {text!r} is out of range: a moment between "
+            f"{EARLIEST.date()} and {LATEST.date()} (no event is older or newer)"
+        )
+    return moment
+
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def _parse(
+    text: str,
+    *,
+    end_of_day: bool,
+    now: datetime | None,
+    tz: tzinfo | None,
+    option: str,
+) -> datetime:
     current = now or datetime.now(tz)
     current = current.astimezone(tz) if tz else current.astimezone()
     value = text.strip().lower()

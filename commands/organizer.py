@@ -56,6 +56,8 @@ class OrganizeReport:
     unchanged: int = 0
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     unplaced: list[dict[str, Any]] = field(default_factory=list)
+    # What the system refused (permission denied, I/O errors), with the OS's reason.
+    errors: list[dict[str, Any]] = field(default_factory=list)
     recovered: int = 0
     dry_run: bool = False
     notes: list[str] = field(default_factory=list)
@@ -68,6 +70,7 @@ class OrganizeReport:
             "unchanged": self.unchanged,
             "conflicts": self.conflicts,
             "unplaced": self.unplaced,
+            "errors": self.errors,
             "recovered": self.recovered,
             "dry_run": self.dry_run,
         }
@@ -80,12 +83,13 @@ class OrganizeReport:
             "unchanged": self.unchanged,
             "conflicts": len(self.conflicts),
             "unplaced": len(self.unplaced),
+            "errors": len(self.errors),
             "recovered": self.recovered,
         }
 
     @property
     def exit_code(self) -> int:
-        return EXIT_FINDINGS if self.conflicts else EXIT_OK
+        return EXIT_FINDINGS if self.conflicts or self.errors else EXIT_OK
 
 
 def templates_of(config: Config) -> dict[str, str]:
@@ -169,6 +173,11 @@ def organize(
     def done(out: Outcome) -> None:
         if out.ok:
             _report(report, out.op)
+        elif out.error:
+            report.errors.append(
+                {"link": display(out.op.link), "file_id": out.op.kwargs.get("file_id"),
+                 "reason": out.reason}
+            )  # fmt: skip
         else:
             report.conflicts.append(
                 {"link": display(out.op.link), "file_id": out.op.kwargs.get("file_id"),

@@ -13,11 +13,12 @@ import asyncio
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from videotheque.commands.bootstrap import Session
-from videotheque.commands.errors import EXIT_FINDINGS, UsageError, VideothequeError
+from videotheque.commands.errors import EXIT_USAGE, UsageError, VideothequeError
 from videotheque.commands.providers import tmdb, tvdb
 from videotheque.commands.providers.base import SERIES, Candidate, ProviderError
 from videotheque.domain.enrichment import candidate_key, parse_key
@@ -30,7 +31,10 @@ ACTIONS = ("choose", "id", "reject", "skip", "quit")
 
 
 class NotPendingError(VideothequeError):
-    exit_code = EXIT_FINDINGS
+    """Asked of a file that cannot take it (unknown, nothing to reject or choose): a
+    usage error like any other."""
+
+    exit_code = EXIT_USAGE
 
 
 @dataclass(frozen=True)
@@ -61,14 +65,19 @@ def parse_answer(text: str) -> Action:
 def resolve_file(session: Session, argument: str) -> str:
     """The one file id meant by a path (storage-relative or absolute) or an id prefix."""
     target = argument
-    storage = session.config.storage
-    if os.path.isabs(argument) and storage is not None:
-        try:
-            target = os.path.relpath(argument, os.fspath(storage))
-        except ValueError:
-            target = argument
+    if os.path.isabs(argument):
+        absolute = os.path.abspath(argument)
+        # Under storage: the file's path; under the video root: the link's path.
+        for root in (session.config.storage, session.config.video):
+            if root is not None and Path(absolute).is_relative_to(os.path.abspath(root)):
+                target = os.path.relpath(absolute, os.path.abspath(root))
+                break
     with session.projector.connect() as con:
         ids = queries.resolve_file_ids(con, target)
+        # A link path names the link and its file: the link is not a second file (the
+        # default layout gives a link the relative path of its target).
+        if len(ids) > 1:
+            ids = queries.catalogued_ids(con, ids)
     if not ids:
         raise NotPendingError(f"no file known by {argument!r}")
     if len(ids) > 1:

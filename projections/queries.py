@@ -162,6 +162,21 @@ def resolve_file_ids(con: duckdb.DuckDBPyConnection, path_or_id: str) -> list[st
     return ids + [i for i in resolve_link_ids(con, text) if i not in ids]
 
 
+def catalogued_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[str]:
+    """Those of ``ids`` that are catalogued files (not links), in the same order."""
+    if not ids:
+        return []
+    known = {
+        str(r[0])
+        for r in con.execute(
+            "SELECT CAST(id AS VARCHAR) FROM catalog_files WHERE CAST(id AS VARCHAR) IN "
+            "(SELECT unnest($1::VARCHAR[]))",
+            [ids],
+        ).fetchall()
+    }
+    return [i for i in ids if i in known]
+
+
 def history(con: duckdb.DuckDBPyConnection, file_ids: list[str]) -> list[dict[str, Any]]:
     """Every event about these files (and the links pointing at them), in store order."""
     rows = con.execute(
@@ -274,6 +289,8 @@ def readonly_sql(
             cur = con.execute(query)
         except duckdb.Error as exc:
             raise failed(exc) from exc
+        if cur is None:  # only comments: no statement at all
+            raise SQLError("the query holds no statement")
         if cur.description is None:
             yield [], iter(())
         else:

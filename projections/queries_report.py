@@ -234,20 +234,20 @@ def library_overview(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "SELECT count(*) FROM catalog_files WHERE status <> 'present'"
     ).fetchone()
     latest = match_status_sql()
+    # The year of a file's match when it has one (a series' first-air year, a film's
+    # release year: what `catalog` shows), else the year parsed from its name.
     rows = con.execute(
-        f"SELECT f.kind, f.year, m.type, m.payload FROM catalog_files f "
+        f"SELECT f.kind, coalesce(e.canonical_year, f.year), m.type FROM catalog_files f "
+        f"LEFT JOIN enrichment e ON e.file_id = f.id "
         f"LEFT JOIN ({latest}) m ON m.file_id = f.id WHERE f.status = 'present'"
     ).fetchall()
     decades: dict[str, dict[str, int]] = {}
     status: dict[str, int] = {}
-    for kind, year, type_, payload in rows:
+    for kind, known_year, type_ in rows:
         state = MATCH_STATUS.get(type_, "not enriched") if type_ else "not enriched"
         status[state] = status.get(state, 0) + 1
         if kind not in ("movie", "episode"):
             continue
-        known_year = year
-        if state in ("enriched", "validated"):
-            known_year = _match_fields(_payload(payload))["year"] or year
         label = f"{(int(known_year) // 10) * 10}s" if known_year else "unknown"
         row = decades.setdefault(label, {"movie": 0, "episode": 0})
         row[kind] += 1

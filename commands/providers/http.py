@@ -24,6 +24,7 @@ import asyncio
 import email.utils
 import json
 import logging
+import math
 import random
 import re
 import time
@@ -121,7 +122,9 @@ class RetryPolicy:
     initial: float = 0.5
     maximum: float = 30.0
     jitter: float = 0.5
-    max_retry_after: float = 120.0
+    # The most one request may wait in all (Retry-After pauses and backoff together):
+    # a server asking for more gets a clear failure for that file, not a run that hangs.
+    max_wait: float = 120.0
 
     def backoff(self, retry_number: int) -> float:
         """Exponential wait before retry ``retry_number`` (1-based), with jitter."""
@@ -184,6 +187,15 @@ class ProviderHttp:
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ProviderConfigError(f"{provider}: base URL must be http(s)://, not {base_url!r}")
+        try:
+            parsed = httpx.URL(base_url)
+            valid = bool(parsed.host) and (parsed.port is None or 0 < parsed.port < 65536)
+        except (httpx.InvalidURL, ValueError, TypeError):
+            valid = False
+        if not valid:
+            raise ProviderConfigError(
+                f"{provider}: base URL {redact(base_url)!r} is not a valid URL"
+            )
         if rate <= 0:
             raise ProviderConfigError(f"{provider}: the rate must be > 0 requests/s")
         if connections < 1:
@@ -204,6 +216,7 @@ class ProviderHttp:
         self._slots: asyncio.Semaphore | None = None
         self._limiter: AsyncLimiter | None = None
         self._paused_until = 0.0
+        self._pause_asked: float | None = None
 
     # -- lifecycle ----------------------------------------------------------------
 
@@ -275,30 +288,52 @@ class ProviderHttp:
             **{k: v for k, v in (params or {}).items() if v is not None},
         }
         what = f"{method} {path}"
+        started = time.monotonic()
+        budget = self.retry.max_wait
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.retry.attempts),
+            stop=stop_after_attempt(self.retry.attempts) | _over_budget(budget),
             wait=self._wait,
             retry=retry_if_exception_type(_Retryable),
             reraise=True,
         )
+        attempts = 0
         try:
             async for attempt in retrying:
                 with attempt:
-                    if attempt.retry_state.attempt_number > 1:
+                    attempts = attempt.retry_state.attempt_number
+                    if attempts > 1:
                         self.stats.retries += 1
-                    return await self._send(method, path, what, query, json_body)
+                    return await self._send(
+                        method, path, what, query, json_body, give_up_at=started + budget
+                    )
         except _Retryable as exc:
+            if attempts < self.retry.attempts:  # stopped by the budget
+                raise self._gave_up(what, exc.retry_after, started) from None
             raise ProviderError(
                 self.provider,
                 f"{what}: gave up after {self.retry.attempts} attempts ({exc.reason})",
             ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _gave_up(self, what: str, asked: float | None, started: float) -> ProviderError:
+        waited = time.monotonic() - started
+        asked_text = (
+            f"{self.provider.upper()} asked to wait {asked:g} s"
+            if asked is not None
+            else f"{self.provider.upper()} kept refusing"
+        )
+        return ProviderError(
+            self.provider,
+            f"{what}: {asked_text}; gave up after {waited:.0f} s (a request waits at most "
+            f"{self.retry.max_wait:g} s in all: [enrich] max_wait)",
+        )
+
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:
-            return min(float(retry_after), self.retry.max_retry_after)
+            # Not capped here: a wait past the request's budget stops it (``_over_budget``).
+            return float(retry_after)
         return self.retry.backoff(state.attempt_number)
 
     async def _send(
@@ -308,11 +343,17 @@ class ProviderHttp:
         what: str,
         query: Mapping[str, Any],
         json_body: Mapping[str, Any] | None,
+        *,
+        give_up_at: float = math.inf,
     ) -> Any | None:
         assert self._client is not None and self._slots is not None and self._limiter is not None
         async with self._slots:
-            # A Retry-After pauses the whole provider, not only the request that got it.
+            # A Retry-After pauses the whole provider, not only the request that got it; a
+            # pause past this request's budget fails it at once.
             while (delay := self._paused_until - time.monotonic()) > 0:
+                if self._paused_until > give_up_at:
+                    started = give_up_at - self.retry.max_wait
+                    raise self._gave_up(what, self._pause_asked, started)
                 await asyncio.sleep(delay)
             async with self._limiter:
                 pass
@@ -351,8 +392,10 @@ class ProviderHttp:
             if status == 429:
                 self.stats.throttled += 1
                 if retry_after is not None:
-                    pause = min(retry_after, self.retry.max_retry_after)
-                    self._paused_until = max(self._paused_until, time.monotonic() + pause)
+                    until = time.monotonic() + retry_after
+                    if until > self._paused_until:
+                        self._paused_until = until
+                        self._pause_asked = retry_after
             else:
                 self.stats.server_errors += 1
             raise _Retryable(f"{what}: HTTP {status}", retry_after)
@@ -368,11 +411,25 @@ class ProviderHttp:
             raise ProviderError(self.provider, f"{what}: HTTP {status}{_message(body)}")
         try:
             return json.loads(body)
+        except RecursionError:
+            raise ProviderError(
+                self.provider, f"{what}: an answer nested too deep to read: refused"
+            ) from None
         except ValueError:
             kind = response.headers.get("content-type", "no content-type").split(";")[0]
             raise ProviderError(
                 self.provider, f"{what}: malformed JSON in the answer ({kind})"
             ) from None
+
+
+def _over_budget(budget: float) -> Any:
+    """A tenacity stop: the next wait would take the request past ``budget`` seconds of
+    waiting in all."""
+
+    def stop(state: RetryCallState) -> bool:
+        return state.idle_for + (state.upcoming_sleep or 0.0) > budget
+
+    return stop
 
 
 async def _read_capped(response: httpx.Response, limit: int) -> bytes | None:

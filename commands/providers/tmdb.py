@@ -17,6 +17,11 @@ from videotheque.commands.providers.base import (
     SERIES,
     Candidate,
     ProviderConfigError,
+    answer_reader,
+    as_id,
+    as_list,
+    as_number,
+    parser,
     year_of,
 )
 from videotheque.commands.providers.http import ProviderHttp, RetryPolicy, Secret
@@ -78,6 +83,7 @@ class TmdbClient:
         self.http = http
         self.language = language
 
+    @answer_reader(PROVIDER)
     async def search_movie(self, query: str, year: int | None = None) -> list[Candidate]:
         body = await self.http.get_json(
             "/search/movie",
@@ -85,6 +91,7 @@ class TmdbClient:
         )
         return [c for r in _results(body) if (c := parse_movie(r)) is not None]
 
+    @answer_reader(PROVIDER)
     async def search_tv(self, query: str, year: int | None = None) -> list[Candidate]:
         body = await self.http.get_json(
             "/search/tv",
@@ -97,6 +104,7 @@ class TmdbClient:
         )
         return [c for r in _results(body) if (c := parse_tv(r)) is not None]
 
+    @answer_reader(PROVIDER)
     async def movie(self, movie_id: str) -> Candidate | None:
         body = await self.http.get_json(
             f"/movie/{int(movie_id)}",
@@ -104,6 +112,7 @@ class TmdbClient:
         )
         return parse_movie(body, detailed=True) if isinstance(body, dict) else None
 
+    @answer_reader(PROVIDER)
     async def tv(self, tv_id: str) -> Candidate | None:
         body = await self.http.get_json(
             f"/tv/{int(tv_id)}",
@@ -111,6 +120,7 @@ class TmdbClient:
         )
         return parse_tv(body, detailed=True) if isinstance(body, dict) else None
 
+    @answer_reader(PROVIDER)
     async def find_imdb(self, imdb_id: str, kind: str) -> Candidate | None:
         """The film (or series) TMDB knows under this IMDb id."""
         body = await self.http.get_json(
@@ -119,7 +129,7 @@ class TmdbClient:
         if not isinstance(body, dict):
             return None
         key, parse = ("tv_results", parse_tv) if kind == SERIES else ("movie_results", parse_movie)
-        found = [c for r in body.get(key) or [] if isinstance(r, dict) and (c := parse(r))]
+        found = [c for r in as_list(body.get(key)) if isinstance(r, dict) and (c := parse(r))]
         return found[0] if len(found) == 1 else None
 
 
@@ -139,12 +149,12 @@ def _alt_titles(body: Mapping[str, Any], title_key: str) -> tuple[str, ...]:
     alt = body.get("alternative_titles")
     if isinstance(alt, dict):
         # Films list them under "titles", series under "results".
-        for entry in alt.get("titles") or alt.get("results") or []:
+        for entry in as_list(alt.get("titles") or alt.get("results")):
             if isinstance(entry, dict) and (t := _text(entry.get("title"))):
                 names.append(t)
     translations = body.get("translations")
     if isinstance(translations, dict):
-        for entry in translations.get("translations") or []:
+        for entry in as_list(translations.get("translations")):
             data = entry.get("data") if isinstance(entry, dict) else None
             if isinstance(data, dict) and (t := _text(data.get(title_key))):
                 names.append(t)
@@ -152,32 +162,28 @@ def _alt_titles(body: Mapping[str, Any], title_key: str) -> tuple[str, ...]:
 
 
 def _popularity(body: Mapping[str, Any]) -> float | None:
-    value = body.get("popularity")
-    return float(value) if isinstance(value, int | float) else None
+    return as_number(body.get("popularity"))
 
 
 def _ids(body: Mapping[str, Any]) -> ExternalIds:
     external = body.get("external_ids")
     external = external if isinstance(external, dict) else {}
     imdb = _text(external.get("imdb_id")) or _text(body.get("imdb_id"))
-    tvdb = external.get("tvdb_id")
-    return ExternalIds(
-        tmdb=str(body["id"]),
-        imdb=imdb,
-        tvdb=str(tvdb) if isinstance(tvdb, int) and tvdb > 0 else None,
-    )
+    tvdb = as_id(external.get("tvdb_id"))
+    return ExternalIds(tmdb=str(body["id"]), imdb=imdb, tvdb=str(tvdb) if tvdb else None)
 
 
 def _runtime(body: Mapping[str, Any]) -> int | None:
     """Minutes; TMDB says 0 (or nothing) when it does not know."""
-    value = body.get("runtime")
-    return int(value) if isinstance(value, int | float) and 0 < value < 2000 else None
+    value = as_number(body.get("runtime"))
+    return int(value) if value is not None and 0 < value < 2000 else None
 
 
+@parser(PROVIDER)
 def parse_movie(body: Mapping[str, Any], *, detailed: bool = False) -> Candidate | None:
     """A candidate from a search result or a details answer; None when unusable."""
     title = _text(body.get("title")) or _text(body.get("original_title"))
-    if not isinstance(body.get("id"), int) or title is None:
+    if as_id(body.get("id")) is None or title is None:
         return None
     return Candidate(
         provider=PROVIDER,
@@ -194,9 +200,10 @@ def parse_movie(body: Mapping[str, Any], *, detailed: bool = False) -> Candidate
     )
 
 
+@parser(PROVIDER)
 def parse_tv(body: Mapping[str, Any], *, detailed: bool = False) -> Candidate | None:
     title = _text(body.get("name")) or _text(body.get("original_name"))
-    if not isinstance(body.get("id"), int) or title is None:
+    if as_id(body.get("id")) is None or title is None:
         return None
     return Candidate(
         provider=PROVIDER,

@@ -27,6 +27,10 @@ from videotheque.commands.providers.base import (
     ProviderAuthError,
     ProviderConfigError,
     ProviderError,
+    answer_reader,
+    as_id,
+    as_list,
+    parser,
     year_of,
 )
 from videotheque.commands.providers.http import ProviderHttp, RetryPolicy, Secret, remember_secret
@@ -219,6 +223,7 @@ class TvdbClient:
 
     # -- queries --------------------------------------------------------------------
 
+    @answer_reader(PROVIDER)
     async def search_series(self, query: str, year: int | None = None) -> list[Candidate]:
         body = await self._get("/search", {"query": query, "type": "series", "year": year})
         data = body.get("data") if isinstance(body, dict) else None
@@ -226,11 +231,13 @@ class TvdbClient:
             return []
         return [c for r in data if isinstance(r, dict) and (c := self.parse_search(r))]
 
+    @answer_reader(PROVIDER)
     async def series(self, series_id: str) -> Candidate | None:
         body = await self._get(f"/series/{int(series_id)}/extended", {"meta": "translations"})
         data = body.get("data") if isinstance(body, dict) else None
         return self.parse_extended(data) if isinstance(data, dict) else None
 
+    @answer_reader(PROVIDER)
     async def find_imdb(self, imdb_id: str) -> Candidate | None:
         body = await self._get(f"/search/remoteid/{imdb_id}")
         data = body.get("data") if isinstance(body, dict) else None
@@ -241,6 +248,7 @@ class TvdbClient:
         ]
         return self.parse_extended(found[0]) if len(found) == 1 else None
 
+    @answer_reader(PROVIDER)
     async def episodes(self, series_id: str, season: int) -> list[dict[str, Any]]:
         """Episodes of one season in the default (aired) order: number, name, aired."""
         body = await self._get(
@@ -262,11 +270,18 @@ class TvdbClient:
     def _pick_title(self, original: str, translations: Mapping[str, str]) -> str:
         return translations.get(self.language) or translations.get("eng") or original
 
+    @parser(PROVIDER)
     def parse_search(self, row: Mapping[str, Any]) -> Candidate | None:
         """A candidate from one ``/search`` result (translations are a language map)."""
-        tvdb_id = row.get("tvdb_id") or str(row.get("id", "")).removeprefix("series-")
+        tvdb_id = row.get("tvdb_id") or row.get("id", "")
+        tvdb_id = str(tvdb_id).removeprefix("series-") if isinstance(tvdb_id, str | int) else ""
         name = row.get("name")
-        if not isinstance(name, str) or not str(tvdb_id).isdigit():
+        if (
+            not isinstance(name, str)
+            or not tvdb_id.isascii()
+            or not tvdb_id.isdigit()
+            or not 0 < int(tvdb_id) < 2**63
+        ):
             return None
         if row.get("type") not in (None, "series") and row.get("primary_type") != "series":
             return None
@@ -276,7 +291,7 @@ class TvdbClient:
             if isinstance(raw, dict)
             else {}
         )
-        aliases = [a for a in row.get("aliases") or [] if isinstance(a, str) and a]
+        aliases = [a for a in as_list(row.get("aliases")) if isinstance(a, str) and a]
         slug = row.get("slug")
         if isinstance(slug, str) and slug:
             # The slug is made from the English title: "saint-seiya" when no English
@@ -294,22 +309,28 @@ class TvdbClient:
             ids=ExternalIds(tvdb=str(tvdb_id), imdb=imdb, tmdb=tmdb),
         )
 
+    @parser(PROVIDER)
     def parse_extended(self, data: Mapping[str, Any]) -> Candidate | None:
         """A candidate from ``/series/{id}/extended`` (aliases are language/name pairs)."""
         series_id = data.get("id")
         name = data.get("name")
-        if not isinstance(series_id, int) or not isinstance(name, str):
+        if as_id(series_id) is None or not isinstance(name, str):
             return None
         translations: dict[str, str] = {}
         meta = data.get("translations")
         if isinstance(meta, dict):
-            for entry in meta.get("nameTranslations") or []:
-                if isinstance(entry, dict) and entry.get("name") and entry.get("language"):
-                    translations.setdefault(str(entry["language"]), str(entry["name"]))
+            for entry in as_list(meta.get("nameTranslations")):
+                if (
+                    isinstance(entry, dict)
+                    and isinstance(entry.get("name"), str)
+                    and entry["name"]
+                    and isinstance(entry.get("language"), str)
+                ):
+                    translations.setdefault(entry["language"], entry["name"])
         aliases = [
-            str(a["name"])
-            for a in data.get("aliases") or []
-            if isinstance(a, dict) and a.get("name")
+            a["name"]
+            for a in as_list(data.get("aliases"))
+            if isinstance(a, dict) and isinstance(a.get("name"), str) and a["name"]
         ]
         imdb, tmdb = _remote_ids(data.get("remoteIds"))
         return Candidate(
@@ -328,10 +349,12 @@ class TvdbClient:
 def _remote_ids(remotes: Any) -> tuple[str | None, str | None]:
     """The IMDb and TMDB ids among a TVDB record's remote ids (search or extended form)."""
     imdb = tmdb = None
-    for remote in remotes or []:
-        if isinstance(remote, dict):
+    for remote in as_list(remotes):
+        if isinstance(remote, dict) and isinstance(remote.get("id"), str | int):
+            if isinstance(remote["id"], bool):
+                continue
             if remote.get("type") == _REMOTE_IMDB:
-                imdb = str(remote.get("id"))
+                imdb = str(remote["id"])
             elif remote.get("type") == _REMOTE_TMDB:
-                tmdb = str(remote.get("id"))
+                tmdb = str(remote["id"])
     return imdb, tmdb

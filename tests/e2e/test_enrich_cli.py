@@ -162,7 +162,7 @@ def test_validate_usage_errors(library: Lib) -> None:
     assert library.cli("validate", "Films/Dune.mkv", "--choose", "9").exit_code == 2
     assert library.cli("validate", "Films/Dune.mkv", "--id", "imdb:1").exit_code == 2
     assert library.cli("validate", "Films/Dune.mkv", "--reject", "--skip").exit_code == 2
-    assert library.cli("validate", "Films/Nope.mkv", "--skip").exit_code == 1
+    assert library.cli("validate", "Films/Nope.mkv", "--skip").exit_code == 2
 
 
 def test_failures_are_recorded_and_retried_next_run(library: Lib, server: FakeProviders) -> None:

@@ -16,6 +16,8 @@ It can be told to misbehave, each switch thread-safe and counted:
 - ``malformed_next(n)`` / ``html_next(n)``: broken JSON, or an HTML error page with 200;
 - ``slow_next(n, seconds)`` and ``latency``: answers that take long;
 - ``refuse_keys = True``: the 401 bodies of the fixture README for every key;
+- ``answer_with(path, word, body)``: a raw 200 body (nested 200,000 deep, wrong types,
+  ...) for the requests to ``path`` whose ``query`` holds ``word``;
 - ``expire_tvdb_tokens()``: TVDB bearer tokens issued so far stop working.
 
 Counters: ``requests`` (per provider), ``rejected`` (429s sent), ``paths``, ``arrivals``
@@ -150,6 +152,7 @@ class Behaviour:
     fail: collections.deque[int] = field(default_factory=collections.deque)
     malformed: int = 0
     html: int = 0
+    raw: dict[tuple[str, str], bytes] = field(default_factory=dict)
     slow: collections.deque[float] = field(default_factory=collections.deque)
 
 
@@ -266,6 +269,10 @@ class FakeProviders:
         with self.lock:
             self.behaviour.malformed += count
 
+    def answer_with(self, path: str, word: str, body: bytes) -> None:
+        with self.lock:
+            self.behaviour.raw[(path, word.lower())] = body
+
     def html_next(self, count: int = 1) -> None:
         with self.lock:
             self.behaviour.html += count
@@ -321,7 +328,9 @@ class FakeProviders:
 
     # -- decisions (called from handler threads) -------------------------------------
 
-    def admit(self, provider: str, path: str) -> tuple[int, dict[str, str], bytes] | None:
+    def admit(
+        self, provider: str, path: str, query: Mapping[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes] | None:
         """Count the request; an early answer (fault, 429) or None to serve it."""
         now = time.monotonic()
         with self.lock:
@@ -348,6 +357,10 @@ class FakeProviders:
             if b.malformed:
                 b.malformed -= 1
                 return 200, {"Content-Type": "application/json"}, b'{"page": 1, "results": [{"id'
+            text = (query or {}).get("query", "").lower()
+            for (raw_path, word), raw_body in b.raw.items():
+                if path == raw_path and word in text:
+                    return 200, {"Content-Type": "application/json"}, raw_body
             if b.html:
                 b.html -= 1
                 page = b"<!DOCTYPE html><html><body>Service temporarily unavailable</body></html>"
@@ -662,7 +675,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.fake.in_flight -= 1
 
     def _answer(self, provider: str, rest: str, query: dict[str, str], body: Any) -> None:
-        early = self.fake.admit(provider, rest)
+        early = self.fake.admit(provider, rest, query)
         delay = self.fake.delay()
         if delay:
             time.sleep(delay)

@@ -155,7 +155,7 @@ def test_a_read_only_home_is_a_clear_error(sqlite_lib: Lib) -> None:
     with _read_only(home.home):
         for args in (("import",), ("status",), ("organize",), ("rebuild",)):
             result = harness.vtq(home, *args)
-            assert result.returncode == 1, (args, result.stderr)
+            assert result.returncode == 2, (args, result.stderr)  # a home it cannot use
             _no_traceback(result)
             assert "Read-only file system" in result.stderr or "Permission denied" in (
                 result.stderr

@@ -680,7 +680,7 @@ def test_catalog_runs_and_status(lib: Lib) -> None:
     assert f"event store position {status['store_position']}" in text.stdout
 
     unknown = lib.cli("history", "never/was/here.mkv")
-    assert unknown.exit_code == 1
+    assert unknown.exit_code == 2  # usage: the README's exit-code table
     assert "no file known" in unknown.stderr
 
 

@@ -61,8 +61,12 @@ def test_home_and_store_are_taken_before_or_after_the_command(
 ) -> None:
     from typer.testing import CliRunner
 
-    monkeypatch.delenv("VIDEOTHEQUE_HOME", raising=False)
-    monkeypatch.delenv("VIDEOTHEQUE_STORE", raising=False)
+    # The global options set these in os.environ: set then delete them through
+    # monkeypatch, so that they are removed after the test (a bare delenv of a missing
+    # variable records nothing to undo, and the store leaked into the next tests).
+    for name in ("VIDEOTHEQUE_HOME", "VIDEOTHEQUE_STORE"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     home, root = tmp_path / "home", tmp_path / "lib"
     for sub in ("storage", "video", "trash"):
         (root / sub).mkdir(parents=True)
@@ -91,7 +95,8 @@ def test_home_and_store_are_taken_before_or_after_the_command(
 def test_the_option_after_the_command_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    monkeypatch.delenv("VIDEOTHEQUE_HOME", raising=False)
+    monkeypatch.setenv("VIDEOTHEQUE_HOME", "")
+    monkeypatch.delenv("VIDEOTHEQUE_HOME")
     result = CliRunner().invoke(
         app, ["--home", str(tmp_path / "a"), "status", "--home", str(tmp_path / "b")]
     )
