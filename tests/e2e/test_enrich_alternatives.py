@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from tests.conftest import Lib
-from tests.fakes.provider_server import FakeProviders
+from tests.fakes.provider_server import FakeProviders, point_at
 
 CATALOGUE = {
     "films": [
@@ -45,14 +45,7 @@ def server() -> Iterator[FakeProviders]:
 
 @pytest.fixture
 def library(sqlite_lib: Lib, server: FakeProviders, monkeypatch: pytest.MonkeyPatch) -> Lib:
-    for name in ("TMDB_API_KEY", "TMDB_READ_TOKEN", "TVDB_API_KEY", "TVDB_PIN"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in server.env().items():
-        monkeypatch.setenv(name, value)
-    config = sqlite_lib.home / "config.toml"
-    config.write_text(
-        config.read_text().replace("[enrich]\n", "[enrich]\nretries = 2\ntimeout = 2\n")
-    )
+    point_at(server, monkeypatch, sqlite_lib.home, "retries = 2\ntimeout = 2\n")
     for rel in FILES:
         sqlite_lib.write(rel)
     result = sqlite_lib.cli("import")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Lib
-from tests.fakes.provider_server import TMDB_KEY, TVDB_KEY, FakeProviders
+from tests.fakes.provider_server import TMDB_KEY, TVDB_KEY, FakeProviders, point_at
 
 CATALOGUE = {
     "films": [
@@ -51,14 +51,8 @@ def server() -> Iterator[FakeProviders]:
 
 @pytest.fixture
 def library(sqlite_lib: Lib, server: FakeProviders, monkeypatch: pytest.MonkeyPatch) -> Lib:
-    for name in ("TMDB_API_KEY", "TMDB_READ_TOKEN", "TVDB_API_KEY", "TVDB_PIN"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in server.env().items():
-        monkeypatch.setenv(name, value)
-    config = sqlite_lib.home / "config.toml"
-    text = config.read_text()
     # Quick retries for the tests (a user may tune these in config.toml as well).
-    config.write_text(text.replace("[enrich]\n", "[enrich]\nretries = 2\ntimeout = 2\n"))
+    point_at(server, monkeypatch, sqlite_lib.home, "retries = 2\ntimeout = 2\n")
     for rel in FILES:
         sqlite_lib.write(rel)
     result = sqlite_lib.cli("import")

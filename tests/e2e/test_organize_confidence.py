@@ -17,7 +17,7 @@ import pytest
 
 import videotheque.commands.importer
 from tests.conftest import Lib
-from tests.fakes.provider_server import FakeProviders
+from tests.fakes.provider_server import FakeProviders, point_at
 from videotheque.commands.naming import parse_many
 
 CATALOGUE = {
@@ -43,7 +43,7 @@ PLACED = {
     "Films/Alien.1979.1080p.BluRay.x264.mkv": "Films/Alien (1979)/Alien (1979).mkv",
 }
 REFUSED = {
-    "Downloads/movie.mkv": "no year and not matched",
+    "Downloads/movie.mkv": "kind other",  # no title in the name: the parser says other
     "Films/Dune.mkv": "no year and not matched",
     "Films/Heat (1995)/Heat (1995)-trailer.mkv": "extra (trailer)",
     "Home videos/Birthday.mp4": "kind other",
@@ -72,10 +72,7 @@ def server() -> Iterator[FakeProviders]:
 
 @pytest.fixture
 def library(sqlite_lib: Lib, server: FakeProviders, monkeypatch: pytest.MonkeyPatch) -> Lib:
-    for name in ("TMDB_API_KEY", "TMDB_READ_TOKEN", "TVDB_API_KEY", "TVDB_PIN"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in server.env().items():
-        monkeypatch.setenv(name, value)
+    point_at(server, monkeypatch)
     monkeypatch.setattr(
         videotheque.commands.importer, "default_parser", lambda: parse_with_home_videos
     )
@@ -121,18 +118,18 @@ def test_the_text_output_lists_what_is_not_placed_and_why(library: Lib) -> None:
 def test_a_film_matched_by_enrich_or_validated_is_placed(library: Lib) -> None:
     lib = library
     plan = lib.json("enrich", "--dry-run")
-    assert plan["skipped_other"] == 1
+    assert plan["skipped_other"] == 2  # the home video, and Downloads/movie.mkv
     searched = {o["path"] for o in plan["outcomes"]}
     assert "Films/Dune.mkv" in searched and "Home videos/Birthday.mp4" not in searched
     out = lib.json("enrich")
-    assert out["skipped_other"] == 1
+    assert out["skipped_other"] == 2
     # the home video is neither searched for nor queued for a person
     assert "Home videos/Birthday.mp4" not in {e["path"] for e in lib.json("pending")}
 
     report = lib.json("organize")
     unplaced = {u["path"]: u["reason"] for u in report["unplaced"]}
     assert "Films/Dune.mkv" in unplaced  # two Dunes: queued for a person, not matched
-    assert "Downloads/movie.mkv" in unplaced  # nothing called "Movie" at the provider
+    assert unplaced["Downloads/movie.mkv"] == "kind other"  # never searched for
 
     result = lib.cli("validate", "Films/Dune.mkv", "--choose", "2")
     assert result.exit_code == 0, result.output

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import Lib
 from tests.e2e.test_enrich_cli import CATALOGUE, FILES, catalog
-from tests.fakes.provider_server import FakeProviders
+from tests.fakes.provider_server import FakeProviders, point_at
 from videotheque.commands.providers import tmdb, tvdb
 from videotheque.commands.providers.base import Candidate, ProviderError
 from videotheque.commands.providers.http import ProviderHttp, RetryPolicy, Secret
@@ -31,12 +31,7 @@ def server() -> Iterator[FakeProviders]:
 
 @pytest.fixture
 def library(sqlite_lib: Lib, server: FakeProviders, monkeypatch: pytest.MonkeyPatch) -> Lib:
-    for name in ("TMDB_API_KEY", "TMDB_READ_TOKEN", "TVDB_API_KEY", "TVDB_PIN"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in server.env().items():
-        monkeypatch.setenv(name, value)
-    config = sqlite_lib.home / "config.toml"
-    config.write_text(config.read_text().replace("[enrich]\n", "[enrich]\nretries = 1\n"))
+    point_at(server, monkeypatch, sqlite_lib.home, "retries = 1\n")
     for rel in FILES:
         sqlite_lib.write(rel)
     assert sqlite_lib.cli("import").exit_code == 0

@@ -704,6 +704,23 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
+PROVIDER_ENV = ("TMDB_API_KEY", "TMDB_READ_TOKEN", "TVDB_API_KEY", "TVDB_PIN")
+
+
+def point_at(
+    fake: FakeProviders, monkeypatch: Any, home: Path | None = None, enrich: str = ""
+) -> None:
+    """Point the app at ``fake`` (its URLs and keys, and no key of the machine's own), and
+    add ``enrich`` settings (``"retries = 2\\ntimeout = 2\\n"``) to the home's config.toml."""
+    for name in PROVIDER_ENV:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in fake.env().items():
+        monkeypatch.setenv(name, value)
+    if home is not None and enrich:
+        config = home / "config.toml"
+        config.write_text(config.read_text().replace("[enrich]\n", f"[enrich]\n{enrich}"))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Serve until killed: ``python -m tests.fakes.provider_server [--catalogue FILE]``.
 
