@@ -23,14 +23,14 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
-from videotheque.commands.fingerprint import worker_pool_context
+from videotheque.commands.fingerprint import worker_pool
 
 PARSER_NAME = "guessit"
 RULES_VERSION = "vtq1"
@@ -655,12 +655,15 @@ def _parse_chunk(relpaths: list[str]) -> list[dict[str, Any]]:
     return [parse_name(p) for p in relpaths]
 
 
-def parse_many(relpaths: list[str], workers: int | None = None) -> list[dict[str, Any]]:
+def parse_many(
+    relpaths: list[str], workers: int | None = None, pool: Executor | None = None
+) -> list[dict[str, Any]]:
     """parse_name over many paths, same order, spread over a process pool.
 
     Chunks are contiguous runs of the input so that the files of one folder land in one worker
     and share its folder cache. Small inputs stay in-process (a pool costs ~0.3 s to start).
-    If the pool cannot start or breaks, the remaining names are parsed in-process.
+    If the pool cannot start or breaks, the remaining names are parsed in-process. ``pool``:
+    a ``fingerprint.worker_pool`` kept over several calls (an import parses in chunks).
     """
     names = list(relpaths)
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
@@ -670,11 +673,13 @@ def parse_many(relpaths: list[str], workers: int | None = None) -> list[dict[str
     chunks = [names[i : i + size] for i in range(0, len(names), size)]
     results: list[dict[str, Any]] = []
     try:
-        with ProcessPoolExecutor(
-            min(workers, len(chunks)), mp_context=worker_pool_context()
-        ) as pool:
+        if pool is not None:
             for chunk_result in pool.map(_parse_chunk, chunks):
                 results.extend(chunk_result)
+        else:
+            with worker_pool(min(workers, len(chunks))) as own:
+                for chunk_result in own.map(_parse_chunk, chunks):
+                    results.extend(chunk_result)
     except (BrokenProcessPool, OSError):
         results.extend(_parse_chunk(names[len(results) :]))
     return results

@@ -21,7 +21,9 @@ Environment (test-only, read by this file; production code knows nothing of it):
   wherever it is then (walking, hashing, parsing, waiting on the network, writing DuckDB);
 - ``VTQ_FAULT_RECORD_BATCH=N``: the importer saves every N files instead of every 1,000
   and the enricher every N outcomes (more save points in a small library);
-- ``VTQ_FAULT_FAST_PARSER=1``: names parsed trivially instead of by guessit (speed).
+- ``VTQ_FAULT_FAST_PARSER=1``: names parsed trivially instead of by guessit (speed);
+- ``VTQ_FAULT_CHUNK=N``: the importer parses and records N files at a time instead of
+  2,000 (several chunks in a small library).
 
 ``python tests/faults/driver.py --serve`` is a fork server for the same (see ``serve``).
 """
@@ -62,6 +64,8 @@ def configure() -> None:
     import videotheque.commands.importer
 
     videotheque.commands.importer.RECORD_BATCH = int(batch) if batch else 1000
+    chunk = os.environ.get("VTQ_FAULT_CHUNK")
+    videotheque.commands.importer.CHUNK = int(chunk) if chunk else 2000
     videotheque.commands.enricher._Recorder.BATCH = int(batch) if batch else 500
     if os.environ.get("VTQ_FAULT_FAST_PARSER"):
         videotheque.commands.importer.default_parser = lambda: _parse_trivially

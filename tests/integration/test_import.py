@@ -458,8 +458,9 @@ def test_a_missing_or_empty_storage_root_records_nothing(lib: Lib) -> None:
     result = lib.cli("import")  # missing
     assert result.exit_code == 3
     assert "does not exist" in result.stderr
-    result = lib.cli("import", str(lib.root / "elsewhere"))
-    assert result.exit_code == 3
+    result = lib.cli("import", str(lib.root / "elsewhere"))  # not a folder of the storage
+    assert result.exit_code == 2
+    assert "not inside the storage root" in result.stderr
     assert store_position(lib) == before
     assert len(lib.json("runs")) == runs_before
     assert catalog(lib)[0]["status"] == "present"
