@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -70,6 +71,7 @@ class ImportReport:
     events: int = 0
     storage: str = ""
     conflicts: int = 0  # optimistic-concurrency conflicts retried (shared store)
+    parsed: Counter[str] = field(default_factory=Counter)  # new files' parsed kinds
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"run_id": self.run_id}
@@ -78,6 +80,7 @@ class ImportReport:
         out["skipped_recent"] = self.skipped_recent
         out["dry_run"] = self.dry_run
         out["events"] = self.events
+        out["parsed"] = dict(sorted(self.parsed.items()))
         return out
 
     @property
@@ -221,7 +224,10 @@ def import_storage(
         storage=root,
     )
     if dry_run:  # names parsed as the real run would (its time says what the run takes)
-        _record(session, plan, hashed, "", parser, parser_name, progress, root, errors, None)
+        _record(
+            session, plan, hashed, "", parser, parser_name, progress, root, errors, None,
+            report.parsed,
+        )  # fmt: skip
         return report
 
     after_save = _kill_switch()
@@ -241,6 +247,7 @@ def import_storage(
                 root,
                 errors,
                 after_save,
+                report.parsed,
             )
             break
         except (IntegrityError, StalePlanError):
@@ -371,6 +378,7 @@ def _record(
     root: str,
     errors: list[ScanError],
     after_save: Callable[[], None] | None = lambda: None,
+    kinds: Counter[str] | None = None,
 ) -> int:
     """Parse and record the plan a chunk at a time: the names of CHUNK files are parsed
     (their MediaInfo read beside), their events saved, then the next. A kill or Ctrl-C
@@ -398,7 +406,10 @@ def _record(
                 media = start_import_analysis(
                     session, root, imports, errors, progress, on_done=analyze_task.at
                 )
-            names = iter(parse(imports) if imports else [])
+            parsed = parse(imports) if imports else []
+            if kinds is not None:
+                kinds.update(str(n.get("kind")) for n in parsed)
+            names = iter(parsed)
             if after_save is None:
                 start = end
                 record_task(end)
