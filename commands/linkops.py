@@ -179,6 +179,11 @@ class Guard:
             raise UnsafeError(
                 f"refusing to write {display(path)} -> {display(text)}: outside the storage root"
             )
+        if self.roots.really_inside(resolved) is None:  # through a symlinked folder
+            raise UnsafeError(
+                f"refusing to write {display(path)} -> {display(text)}: it leads out of the"
+                f" storage root (to {display(os.path.realpath(resolved))})"
+            )
 
 
 class UnsafeError(Exception):
