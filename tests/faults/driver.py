@@ -5,8 +5,9 @@ counts *points*, the moments where a kill could leave something half-done:
 
 - ``save<`` / ``save>``: just before and just after an atomic append to the event store
   (``Application._record``: every ``save``);
-- ``fs:symlink``, ``fs:rename``, ``fs:replace``, ``fs:link``, ``fs:unlink``: right after a
-  file-system change (link repairs, quarantines, organize, the projection's swap);
+- ``fs:symlink``, ``fs:rename``, ``fs:replace``, ``fs:link``, ``fs:unlink``, ``fs:exchange``,
+  ``fs:place``, ``fs:put_back``: right after a file-system change (link repairs,
+  quarantines, organize, the projection's swap);
 - ``journal``: right after the link journal is fsync'd;
 - ``projection``: right after the projector commits a batch of rows and its position;
 - ``http``: right after an answer from a provider arrives (enrich).
@@ -155,6 +156,8 @@ def instrument() -> None:
     _around(videotheque.commands.library.Library, "_record", "save<", "save>")
     for name in ("symlink", "rename", "replace", "link", "unlink"):
         _around(os, name, None, f"fs:{name}")
+    for name in ("exchange", "place", "put_back"):  # linkops' steps that never overwrite
+        _around(videotheque.commands.linkops, name, None, f"fs:{name}")
     _around(videotheque.commands.linkops.Journal, "append", None, "journal")
     _around(videotheque.projections.projector.Projector, "_apply", None, "projection")
     _around_async(videotheque.commands.providers.http.ProviderHttp, "_send", "http")
