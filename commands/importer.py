@@ -289,6 +289,8 @@ def import_scope(configured: Path | None, given: Path | None) -> tuple[str, str]
         return root, ""
     real_root = os.path.realpath(root)
     real = os.path.realpath(os.fsdecode(os.path.abspath(os.fsencode(given))))
+    if os.path.exists(real) and not os.path.isdir(real):
+        raise UsageError(f"{display(os.fsdecode(given))} is not a folder: nothing recorded")
     if real == real_root:
         return root, ""
     if not is_within(real, real_root):
@@ -404,7 +406,7 @@ def _record(
                 if analyze_task is None:
                     analyze_task = _Counted(progress.task("analyze", total=new_files))
                 media = start_import_analysis(
-                    session, root, imports, errors, progress, on_done=analyze_task.at
+                    session, root, imports, errors, progress, analyze_task.chunk(len(imports))
                 )
             parsed = parse(imports) if imports else []
             if kinds is not None:
@@ -462,13 +464,11 @@ class _Counted:
     def __init__(self, task: Callable[..., None]) -> None:
         self.task = task
         self.base = 0
-        self.last = 0
 
-    def at(self, done: int) -> None:
-        if done < self.last:  # a new chunk
-            self.base += self.last
-        self.last = done
-        self.task(self.base + done)
+    def chunk(self, size: int) -> Callable[[int], None]:
+        base = self.base
+        self.base += size
+        return lambda done: self.task(base + done)
 
 
 @contextmanager

@@ -149,4 +149,6 @@ def test_a_folder_outside_the_storage_is_refused(sqlite_lib: Lib, tmp_path: Path
         result = lib.cli("import", str(folder))
         assert result.exit_code == 2, result.output
         assert "not inside the storage root" in result.stderr
+    result = lib.cli("import", str(lib.storage / "B/Other Film (1999).mkv"))  # a file
+    assert result.exit_code == 2 and "is not a folder" in result.stderr
     assert lib.json("status")["store_position"] == position
