@@ -9,6 +9,7 @@ unmounted or too much would vanish at once; an interrupted import keeps its save
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 from collections import Counter
@@ -452,6 +453,13 @@ def _record(
             if aggregates:
                 saved_events += _save_together(session, list(aggregates.values()))
                 after_save()
+            if media is not None:
+                # The garbage collector is paused for the import (@bulk), and each file
+                # MediaInfo reads leaves ~12 KB of reference cycles (pymediainfo loads the
+                # library anew per file: ctypes classes). Collected here, the young ones
+                # only (what this chunk made): memory stays flat, at ~1% of the chunk's time.
+                del media
+                gc.collect(0)
             start = end
             record_task(end)
     record_task(len(plan.actions))
