@@ -11,8 +11,9 @@ comes from wait4.
 An import parses and records a chunk of files at a time, so what grows with the library
 is only the scan and the plan (a few hundred bytes a file), not the names and media facts
 (the issue measured ~6 KB a file when everything was parsed before anything was saved).
-That part's peak is sampled (until the projection's files change: the catch-up has begun)
-and asserted flat; the whole run's peak (the catch-up's DuckDB included) is printed.
+That part's peak is sampled (the process's RSS while it does not hold the projection open,
+before the catch-up at the end) and asserted flat; the whole run's peak (the catch-up's
+DuckDB included) is printed.
 """
 
 from __future__ import annotations
@@ -88,16 +89,21 @@ def make_library(base: Path, count: int, source: bytes) -> tuple[Path, Path]:
     return storage, home
 
 
-def _projection(home: Path) -> tuple[tuple[int, int], ...]:
-    """The projection files' sizes and times: they change when the catch-up starts."""
-    out = []
-    for name in ("catalog.duckdb", "catalog.duckdb.wal"):
+def _projection_open(pid: int, home: Path) -> bool:
+    """Whether the process has the projection (DuckDB) open: briefly at the start, then
+    for the catch-up at the end; never while names are parsed and events recorded."""
+    target = str(home / "catalog.duckdb")
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
         try:
-            st = os.stat(home / name)
-            out.append((st.st_size, st.st_mtime_ns))
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == target:
+                return True
         except OSError:
-            out.append((0, 0))
-    return tuple(out)
+            continue
+    return False
 
 
 def _rss(pid: int) -> int:
@@ -115,8 +121,7 @@ def cli(home: Path, *args: str) -> tuple[float, float, int, int, str]:
     """The real CLI in a subprocess: (wall s, cpu s, peak RSS bytes (wait4), peak RSS of
     the import itself before the projection's catch-up (sampled), stdout)."""
     out = home.parent / "out.txt"
-    before = _projection(home)
-    recording = 0
+    samples: list[tuple[int, bool]] = []  # (RSS, projection open)
     with open(out, "wb") as f:
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -126,11 +131,18 @@ def cli(home: Path, *args: str) -> tuple[float, float, int, int, str]:
             stderr=subprocess.DEVNULL,
         )
         running = lambda: os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)  # noqa: E731
-        while running() is None and _projection(home) == before:
-            recording = max(recording, _rss(proc.pid))
-            time.sleep(0.1)
+        while running() is None:
+            samples.append((_rss(proc.pid), _projection_open(proc.pid, home)))
+            time.sleep(0.05)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
+    # The catch-up is the last stretch with the projection open: the peak before it.
+    last = len(samples)
+    while last > 0 and not samples[last - 1][1]:
+        last -= 1
+    while last > 0 and samples[last - 1][1]:
+        last -= 1
+    recording = max((rss for rss, is_open in samples[:last] if not is_open), default=0)
     assert os.waitstatus_to_exitcode(status) in (0, 1), out.read_text()
     cpu = usage.ru_utime + usage.ru_stime
     return wall, cpu, usage.ru_maxrss * 1024, recording, out.read_text()
