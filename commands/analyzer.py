@@ -165,6 +165,7 @@ def start_import_analysis(
     rel_paths: Iterable[str],
     errors: list[ScanError],
     progress: Progress,
+    on_done: Callable[..., None] | None = None,
 ) -> ImportAnalysis | None:
     """Start reading the files an import is about to record, in the background.
 
@@ -175,7 +176,7 @@ def start_import_analysis(
     settings = media_settings(session.config)
     if not paths or not settings.on_import:
         return None
-    task = progress.task("analyze", total=len(paths))
+    task = on_done or progress.task("analyze", total=len(paths))
     return ImportAnalysis(_Background(root, paths, settings, task), errors)
 
 

@@ -41,7 +41,14 @@ from videotheque.commands.fingerprint import (
     full_hash,
     worker_pool_context,
 )
-from videotheque.commands.linkscan import LinkEntry, LinkScan, Roots, resolve_text, scan_links
+from videotheque.commands.linkscan import (
+    LinkEntry,
+    LinkScan,
+    Roots,
+    really_inside,
+    resolve_text,
+    scan_links,
+)
 from videotheque.commands.progress import Progress
 from videotheque.commands.scanner import ScanError, scan_storage
 from videotheque.domain import integrity
@@ -503,11 +510,8 @@ def _stray_reason(
 ) -> str | None:
     """Settle what the walk's string operations could not, by the kernel's rules: a link
     to a link, a folder, a file that is not video, a path through a symlinked folder."""
-    real = os.path.realpath(f"{video}/{link}")
-    inside = relative_to(real, real_storage)
-    if inside is None:
-        inside = relative_to(real, storage)
-    is_dir = os.path.isdir(real)
+    inside = really_inside(f"{video}/{link}", real_storage, storage)
+    is_dir = os.path.isdir(f"{video}/{link}")
 
     def is_video(rel: str) -> bool:
         return os.path.splitext(rel)[1].lower() in exts

@@ -12,11 +12,13 @@ import errno
 import multiprocessing
 import multiprocessing.context
 import os
+import signal
 import stat
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 
 import xxhash
 
@@ -165,6 +167,42 @@ def worker_pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
+def _ignore_interrupts() -> None:
+    """In a worker: Ctrl-C is the parent's to handle (it ends the workers at once)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A process pool whose workers never keep the parent waiting when it is interrupted.
+
+    Ctrl-C reaches every process of the terminal's group. A worker of a plain pool takes it
+    as the failure of its current task and goes on with the next ones, and the pool's exit
+    waits for them all (Ctrl-C took 12 to 22 s to answer during a name parsing). Here the
+    workers ignore SIGINT, and when the parent is interrupted (or fails) they are
+    terminated and the queued work is dropped: the parent answers at once."""
+    pool = ProcessPoolExecutor(
+        workers, mp_context=worker_pool_context(), initializer=_ignore_interrupts
+    )
+    try:
+        yield pool
+    except BaseException:
+        terminate(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: queued work dropped, running workers killed (SIGTERM)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        try:
+            process.terminate()
+        except (OSError, ValueError, AttributeError):
+            pass
+
+
 def _threads() -> int:
     """Threads of this process, native ones included (Linux), else Python's count."""
     try:
@@ -195,7 +233,7 @@ def fingerprint_many(
     slices = [items[i : i + SLICE] for i in range(0, len(items), SLICE)]
     results: list[tuple[str, str | None, str | None]] = []
     try:
-        with ProcessPoolExecutor(workers, mp_context=worker_pool_context()) as pool:
+        with worker_pool(workers) as pool:
             for done in pool.map(_hash_slice, slices):
                 results.extend(done)
                 if on_done is not None:

@@ -1,18 +1,23 @@
 """``import``: scan storage into the catalog.
 
-Flow: check the root is reachable -> walk it -> hash what is new or changed (size or
-mtime) -> let ``domain.import_plan`` decide what each file is -> parse the names of new
-files (in parallel) -> record the events in batches -> catch the projection up.
-Nothing is recorded when the root looks unmounted or too much would vanish at once.
+Flow: check the root is reachable -> walk it (or one folder of it) -> hash what is new or
+changed (size or mtime) -> let ``domain.import_plan`` decide what each file is -> then a
+chunk at a time: parse the names of its new files (in parallel, MediaInfo beside) and
+record its events -> catch the projection up. Nothing is recorded when the root looks
+unmounted or too much would vanish at once; an interrupted import keeps its saved chunks.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +25,12 @@ from eventsourcing.persistence import IntegrityError
 
 from videotheque.commands.analyzer import ImportAnalysis, start_import_analysis
 from videotheque.commands.bootstrap import Session
-from videotheque.commands.errors import MassVanishError, StorageUnreachableError
-from videotheque.commands.fingerprint import ALGORITHM, fingerprint_many
+from videotheque.commands.errors import MassVanishError, StorageUnreachableError, UsageError
+from videotheque.commands.fingerprint import ALGORITHM, fingerprint_many, worker_pool
 from videotheque.commands.progress import Progress
-from videotheque.commands.scanner import ScanError, scan_storage
+from videotheque.commands.scanner import Scan, ScanError, scan_storage
 from videotheque.domain.errors import DomainError
+from videotheque.domain.ids import file_id_text
 from videotheque.domain.import_plan import (
     Action,
     Known,
@@ -35,7 +41,7 @@ from videotheque.domain.import_plan import (
     plan_import,
 )
 from videotheque.domain.media_file import MediaFile
-from videotheque.domain.paths import display
+from videotheque.domain.paths import display, is_within
 from videotheque.projections.base import bulk
 from videotheque.projections.queries import known_files, present_stats
 
@@ -46,6 +52,7 @@ MASS_VANISH_RATIO = 0.20
 KILL_AFTER_SAVES_ENV = "VIDEOTHEQUE_TEST_KILL_AFTER_SAVES"
 MAX_CONFLICT_RETRIES = 5
 RECORD_BATCH = 1000  # files per atomic save (tests/faults make it small to kill between)
+CHUNK = 2000  # files whose names are parsed, then recorded, before the next ones
 
 
 class StalePlanError(Exception):
@@ -65,6 +72,7 @@ class ImportReport:
     events: int = 0
     storage: str = ""
     conflicts: int = 0  # optimistic-concurrency conflicts retried (shared store)
+    parsed: Counter[str] = field(default_factory=Counter)  # new files' parsed kinds
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"run_id": self.run_id}
@@ -73,6 +81,7 @@ class ImportReport:
         out["skipped_recent"] = self.skipped_recent
         out["dry_run"] = self.dry_run
         out["events"] = self.events
+        out["parsed"] = dict(sorted(self.parsed.items()))
         return out
 
     @property
@@ -135,20 +144,31 @@ def import_storage(
     arguments: dict[str, Any] | None = None,
 ) -> ImportReport:
     config = session.config
-    root_path = storage if storage is not None else config.storage
-    assert root_path is not None
-    root = os.fsdecode(os.path.abspath(os.fsencode(root_path)))
+    root, folder = import_scope(config.storage, storage)
     check_root(root)
+    if folder:
+        check_root(os.path.join(root, folder))
     min_age = config.min_age if min_age is None else min_age
     progress = progress or Progress(None)
 
     # The catalogued paths are read while the tree is walked (DuckDB works without the GIL).
     with ThreadPoolExecutor(1) as pool:
         catalogued = pool.submit(_present_stats, session)
-        scan = scan_storage(root, config.extensions, min_age=min_age, on_file=progress.task("scan"))
+        scan = scan_storage(
+            os.path.join(root, folder) if folder else root,
+            config.extensions,
+            min_age=min_age,
+            on_file=progress.task("scan"),
+        )
         stats = catalogued.result()
     if "" in scan.unreadable_dirs:
-        raise StorageUnreachableError(f"storage root {display(root)} cannot be listed")
+        raise StorageUnreachableError(
+            f"storage root {display(os.path.join(root, folder) if folder else root)}"
+            " cannot be listed"
+        )
+    if folder:
+        _rebase(scan, folder)
+        stats = {p: v for p, v in stats.items() if _within(p, folder)}
 
     # Every file in place with its size and mtime (the common re-import): nothing to hash
     # or classify, and the whole catalog need not be loaded. One comparison of two dicts.
@@ -188,8 +208,12 @@ def import_storage(
     protected.update(e.path for e in errors)
     if scan.unreadable_dirs:
         protected.update(p for p in by_path if p not in scan.files and scan.is_under_unreadable(p))
+    if folder:
+        protected.update(_outside(root, folder, by_path, hashed))
 
     plan = plan_import(known, scan.files.keys(), hashed, protected, unchanged, by_path)
+    if folder:  # the guard weighs what the folder held, not the whole library
+        plan.present_before = len({fid for p, (fid, _, _) in by_path.items() if _within(p, folder)})
     _guard_mass_vanish(plan, allow_mass_vanish)
 
     report = ImportReport(
@@ -200,15 +224,17 @@ def import_storage(
         dry_run=dry_run,
         storage=root,
     )
-    if dry_run:
+    if dry_run:  # names parsed as the real run would (its time says what the run takes)
+        _record(
+            session, plan, hashed, "", parser, parser_name, progress, root, errors, None,
+            report.parsed,
+        )  # fmt: skip
         return report
 
     after_save = _kill_switch()
     run = session.start_run("import", arguments or {"storage": root})
     after_save()
     report.run_id = run.run_id
-    imported = [a.path for a in plan.actions if a.kind == "import"]
-    media = start_import_analysis(session, root, imported, errors, progress)
     for attempt in range(1, MAX_CONFLICT_RETRIES + 1):
         try:
             report.events += _record(
@@ -219,8 +245,10 @@ def import_storage(
                 parser,
                 parser_name,
                 progress,
-                media,
-                after_save=after_save,
+                root,
+                errors,
+                after_save,
+                report.parsed,
             )
             break
         except (IntegrityError, StalePlanError):
@@ -242,6 +270,70 @@ def import_storage(
     del scan, known, by_path, hashed, plan, protected, to_hash
     session.catch_up()
     return report
+
+
+def import_scope(configured: Path | None, given: Path | None) -> tuple[str, str]:
+    """``(root, folder)``: the storage root paths are relative to, and the folder under it
+    to import ("" for all of it).
+
+    A folder given on the command line is judged by where it really is (symlinks
+    resolved): the storage root itself, a folder inside it (its path in the tree is taken
+    from the real locations, so a symlinked folder inside storage names what it points
+    at), or anything else, refused. A library without a storage root imports the folder
+    given, as its root."""
+    if configured is None:
+        if given is None:
+            raise UsageError("the library has no storage root: give one, or run `init` again")
+        return os.fsdecode(os.path.abspath(os.fsencode(given))), ""
+    root = os.fsdecode(os.path.abspath(os.fsencode(configured)))
+    if given is None:
+        return root, ""
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(os.fsdecode(os.path.abspath(os.fsencode(given))))
+    if os.path.exists(real) and not os.path.isdir(real):
+        raise UsageError(f"{display(os.fsdecode(given))} is not a folder: nothing recorded")
+    if real == real_root:
+        return root, ""
+    if not is_within(real, real_root):
+        raise UsageError(
+            f"{display(os.fsdecode(given))} is not inside the storage root {display(root)}"
+            f" (it is {display(real)}): import scans the library's storage or a folder in it;"
+            " nothing recorded"
+        )
+    return root, os.path.relpath(real, real_root).replace(os.sep, "/")
+
+
+def _within(path: str, folder: str) -> bool:
+    return path.startswith(folder) and path[len(folder) : len(folder) + 1] == "/"
+
+
+def _rebase(scan: Scan, folder: str) -> None:
+    """Paths of a scan of ``folder`` made relative to the storage root."""
+    prefix = folder + "/"
+    scan.files = {prefix + rel: v for rel, v in scan.files.items()}
+    scan.recent = {prefix + rel: v for rel, v in scan.recent.items()}
+    scan.unreadable_dirs = [prefix + d if d else folder for d in scan.unreadable_dirs]
+    for e in scan.errors:
+        e.path = folder if e.path in ("", ".") else prefix + e.path
+
+
+def _outside(
+    root: str, folder: str, by_path: dict[str, tuple[str, int, float]], hashed: list[Seen]
+) -> list[str]:
+    """The catalogued paths outside ``folder`` that the import must leave as they are.
+
+    It did not look there, so none of them vanished or moved. One exception: a file found
+    in the folder with the content of a catalogued file outside it whose path no longer
+    exists (a look at that one path) was moved in, and is recorded as a move; if the path
+    outside still exists, the file in the folder is a copy."""
+    if not by_path:
+        return []
+    found = {file_id_text(s.fingerprint) for s in hashed}
+    return [
+        p
+        for p, (fid, _, _) in by_path.items()
+        if not _within(p, folder) and (fid not in found or os.path.lexists(os.path.join(root, p)))
+    ]
 
 
 def _present_stats(session: Session) -> dict[str, tuple[int, float]]:
@@ -286,72 +378,128 @@ def _record(
     parser: Parser | None,
     parser_name: str | None,
     progress: Progress,
-    media: ImportAnalysis | None = None,
-    after_save: Callable[[], None] = lambda: None,
+    root: str,
+    errors: list[ScanError],
+    after_save: Callable[[], None] | None = lambda: None,
+    kinds: Counter[str] | None = None,
 ) -> int:
+    """Parse and record the plan a chunk at a time: the names of CHUNK files are parsed
+    (their MediaInfo read beside), their events saved, then the next. A kill or Ctrl-C
+    keeps every chunk saved (the next import finds those files known and does the rest),
+    and memory holds one chunk of names and facts, whatever the size of the import.
+    ``after_save`` None: a dry run (names parsed, nothing analysed or saved)."""
     seen = {s.path: s for s in hashed}
-    imports = [a for a in plan.actions if a.kind == "import"]
-    parse = parser or default_parser()
     label = parser_name or (parser_label() if parser is None else "custom")
-    names = _parse_names(parse, [a.path for a in imports], progress)
-    name_of = {a.file_id: n for a, n in zip(imports, names, strict=True)}
-
-    aggregates: dict[str, MediaFile] = {}
     repo = session.library.repository
     record_task = progress.task("record", total=len(plan.actions))
+    new_files = sum(1 for a in plan.actions if a.kind == "import")
+    analyze_task = None
     saved_events = 0
     actions, together = _linked_first(plan.actions)
-    for i, action in enumerate(actions):
-        if action.kind == "import":
-            s = seen[action.path]
-            aggregates[action.file_id] = MediaFile(
-                fingerprint=s.fingerprint,
-                algorithm=ALGORITHM,
-                size=s.size,
-                path=action.path,
-                mtime=s.mtime,
-                name=name_of[action.file_id],
-                parser=label,
-                run_id=run_id,
-                replaces=action.replaces,
-            )
-            if media is not None:  # what MediaInfo read, in the same save
-                media.record(aggregates[action.file_id], action.path, run_id)
-        else:
-            agg = aggregates.get(action.file_id)
-            if agg is None:
-                agg = repo.get(_uuid(action.file_id))
-                aggregates[action.file_id] = agg
-            try:
-                apply_action(agg, action, run_id)
-            except DomainError as exc:
-                # The stored file is not what the plan assumed: another machine recorded
-                # it meanwhile. Save nothing of this batch; the caller plans again.
-                raise StalePlanError(str(exc)) from exc
-        if len(aggregates) >= RECORD_BATCH and i + 1 >= together:
-            saved_events += _save_together(session, list(aggregates.values()))
-            after_save()
-            aggregates.clear()
-            record_task(i + 1)
-    if aggregates:
-        saved_events += _save_together(session, list(aggregates.values()))
-        after_save()
+    # the longest phase of a first import (the fast path answers most names, guessit the rest)
+    parse_task = _Counted(progress.task("parse names", total=new_files)) if new_files else None
+    with _name_parser(parser, new_files) as parse:
+        start = 0
+        while start < len(actions):
+            end = min(len(actions), max(start + CHUNK, together if start == 0 else 0))
+            chunk = actions[start:end]
+            imports = [a.path for a in chunk if a.kind == "import"]
+            media: ImportAnalysis | None = None
+            if after_save is not None and imports:
+                if analyze_task is None:
+                    analyze_task = _Counted(progress.task("analyze", total=new_files))
+                media = start_import_analysis(
+                    session, root, imports, errors, progress, analyze_task.chunk(len(imports))
+                )
+            parsed = parse(imports) if imports else []
+            if parse_task is not None and imports:
+                parse_task.chunk(len(imports))(len(imports))
+            if kinds is not None:
+                kinds.update(str(n.get("kind")) for n in parsed)
+            names = iter(parsed)
+            if after_save is None:
+                start = end
+                record_task(end)
+                continue
+            aggregates: dict[str, MediaFile] = {}
+            for i, action in enumerate(chunk, start):
+                if action.kind == "import":
+                    s = seen[action.path]
+                    aggregates[action.file_id] = MediaFile(
+                        fingerprint=s.fingerprint,
+                        algorithm=ALGORITHM,
+                        size=s.size,
+                        path=action.path,
+                        mtime=s.mtime,
+                        name=next(names),
+                        parser=label,
+                        run_id=run_id,
+                        replaces=action.replaces,
+                    )
+                    if media is not None:  # what MediaInfo read, in the same save
+                        media.record(aggregates[action.file_id], action.path, run_id)
+                else:
+                    agg = aggregates.get(action.file_id)
+                    if agg is None:
+                        agg = repo.get(_uuid(action.file_id))
+                        aggregates[action.file_id] = agg
+                    try:
+                        apply_action(agg, action, run_id)
+                    except DomainError as exc:
+                        # The stored file is not what the plan assumed: another machine
+                        # recorded it meanwhile. Save nothing of this batch; plan again.
+                        raise StalePlanError(str(exc)) from exc
+                if len(aggregates) >= RECORD_BATCH and i + 1 >= together:
+                    saved_events += _save_together(session, list(aggregates.values()))
+                    after_save()
+                    aggregates.clear()
+                    record_task(i + 1)
+            if aggregates:
+                saved_events += _save_together(session, list(aggregates.values()))
+                after_save()
+            if media is not None:
+                # The garbage collector is paused for the import (@bulk), and each file
+                # MediaInfo reads leaves ~12 KB of reference cycles (pymediainfo loads the
+                # library anew per file: ctypes classes). Collected here, the young ones
+                # only (what this chunk made): memory stays flat, at ~1% of the chunk's time.
+                del media
+                gc.collect(0)
+            start = end
+            record_task(end)
     record_task(len(plan.actions))
     return saved_events
 
 
-def _parse_names(parse: Parser, paths: list[str], progress: Progress) -> list[dict[str, Any]]:
-    """The names of the new files, with a progress phase of its own: on a first import,
-    parsing is the longest step (the fast path answers most names; guessit the rest)."""
-    if not paths:
-        return []
-    from videotheque.commands.naming import parse_many
+class _Counted:
+    """One progress task over the chunks (each chunk's analysis counts from 1)."""
 
-    done = progress.task("parse names", total=len(paths))
-    # the default parser counts its chunks as they come back
-    names = parse_many(paths, on_done=done) if parse is parse_many else parse(paths)
-    done(len(paths))
-    return names
+    def __init__(self, task: Callable[..., None]) -> None:
+        self.task = task
+        self.base = 0
+
+    def chunk(self, size: int) -> Callable[[int], None]:
+        base = self.base
+        self.base += size
+        return lambda done: self.task(base + done)
+
+
+@contextmanager
+def _name_parser(parser: Parser | None, count: int) -> Iterator[Parser]:
+    """The parser of the chunks: the default one keeps one pool of workers for them all
+    (started before any thread of the import's: they are forked), ended at once by Ctrl-C."""
+    from videotheque.commands.naming import POOL_THRESHOLD, parse_many
+
+    parser = parser or default_parser()
+    if parser is not parse_many:
+        yield parser
+        return
+    workers = os.cpu_count() or 1
+    if workers == 1 or count < POOL_THRESHOLD:
+        yield parse_many
+        return
+    with worker_pool(min(workers, -(-count // POOL_THRESHOLD))) as pool:
+        pool.submit(os.getpid).result()  # the workers start now
+        yield partial(parse_many, pool=pool)
 
 
 def _linked_first(actions: list[Action]) -> tuple[list[Action], int]:

@@ -4,7 +4,8 @@ Every action is an ``Op``: the state it expects at one or two paths (``before``)
 state it leaves (``after``), and the ``Link`` method that records it. Three kinds:
 
 - ``retarget``: one path, text A -> text B (a symlink to B is made under a temporary name
-  in the same folder, then renamed over the link: atomic);
+  in the same folder, then exchanged with the link in one atomic step, and the old link,
+  now under the temporary name, is removed);
 - ``create``: one path, nothing -> text B (``symlink`` never overwrites);
 - ``move``: a link goes from S to D with its text unchanged (a hard link of the symlink
   itself, or a copy of it when S and D are on different file systems, then S is
@@ -22,15 +23,32 @@ the disk: the ``after`` state is recorded now (with the interrupted run's id and
 happened, anything else is reported and left alone. Ops are idempotent: an op whose
 ``after`` state is already on disk is done. The journal is removed once its run saved
 everything. The home lock makes this single-writer.
+
+Never overwriting. Between the last look at a path and the change, a person or a program
+may put a real file there. No step here can replace or remove it: a link is put in place
+with ``renameat2(RENAME_EXCHANGE)`` (Linux; ``renamex_np(RENAME_SWAP)`` on macOS), and
+what came back under the temporary name is checked: the old link is removed, anything
+else is swapped back at once and the op reported. Where the system cannot swap, the old
+link is first renamed aside to a name of ours, checked, and the new one put in place with
+``RENAME_NOREPLACE`` / ``RENAME_EXCL`` (or a ``symlink``, which never overwrites): for a
+moment the path holds nothing. A link is removed by renaming it aside first, then
+checking that what was renamed is that link before unlinking it (what is not is renamed
+back). Every unlink is of a name of ours, after such a check; the one window left is
+between that check and the unlink of our own name, where only something that renamed
+its file to our hidden ``.vtq-...`` name could be hit. A kill between two of these steps
+is settled by the next run (``_settle``).
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import errno
 import json
 import os
 import posixpath
 import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -180,6 +198,11 @@ class Guard:
             raise UnsafeError(
                 f"refusing to write {display(path)} -> {display(text)}: outside the storage root"
             )
+        if self.roots.really_inside(resolved) is None:  # through a symlinked folder
+            raise UnsafeError(
+                f"refusing to write {display(path)} -> {display(text)}: it leads out of the"
+                f" storage root (to {display(os.path.realpath(resolved))})"
+            )
 
 
 class UnsafeError(Exception):
@@ -225,24 +248,69 @@ def apply(op: Op, guard: Guard) -> Outcome:
 
 
 def _retarget(op: Op) -> Outcome:
-    path, new = op.paths[0], op.after[0]
-    assert new is not None and op.tmp is not None
-    _clear_tmp(op)
+    path, old, new = op.paths[0], op.before[0], op.after[0]
+    assert new is not None and old is not None and op.tmp is not None
+    _settle(op)
     os.symlink(new, op.tmp)
     _checkpoint("tmp")
-    if observe(path) != op.before[0]:  # changed at the last moment
+    if observe(path) != old:  # changed at the last moment
         os.unlink(op.tmp)
         return Outcome(op, False, f"changed while being repaired, left alone: {display(path)}")
-    os.rename(op.tmp, path)
+    if exchange(op.tmp, path):
+        if observe(op.tmp) == old:  # what was swapped out is the link the plan saw
+            os.unlink(op.tmp)
+            return Outcome(op, True)
+        exchange(op.tmp, path)  # not the link: swapped back at once, left as it was
+        if observe(op.tmp) == new:
+            os.unlink(op.tmp)
+        return Outcome(op, False, f"{_appeared(path)} while being repaired: left alone")
+    # No swap on this system: the old link aside (checked), then the new one in its place.
+    aside = aside_name(op)
+    os.rename(path, aside)
+    if observe(aside) != old:
+        put_back(aside, path)
+        os.unlink(op.tmp)
+        return Outcome(op, False, f"{_appeared(path)} while being repaired: left alone")
+    try:
+        place(op.tmp, path, new)
+    except FileExistsError:  # something arrived in the moment the path was empty
+        os.unlink(op.tmp)
+        os.unlink(aside)  # the old link, checked above; what arrived stays
+        return Outcome(op, False, f"{_appeared(path)} while being repaired: left alone")
+    os.unlink(aside)
     return Outcome(op, True)
 
 
+def _appeared(path: str) -> str:
+    return f"something else appeared at {display(path)}"
+
+
+def _settle(op: Op) -> None:
+    """Remove or put back our own temporary names left by a kill (only if they are ours)."""
+    if op.kind == "retarget" and op.tmp is not None:
+        path, old, new = op.paths[0], op.before[0], op.after[0]
+        aside = aside_name(op)
+        if observe(aside) == old:
+            if observe(path) is None:  # killed with the old link aside: it goes back
+                put_back(aside, path)
+            elif observe(path) == new:  # killed before the old link was removed
+                os.unlink(aside)
+        if observe(op.tmp) in (old, new):  # ours (the old link after a swap, or the new)
+            os.unlink(op.tmp)
+    elif op.kind == "move":
+        src, dst = op.paths
+        text = op.before[0]
+        aside = aside_name(op)
+        if text is not None and observe(aside) == text:
+            if observe(dst) == text:  # killed before the link renamed aside was unlinked
+                os.unlink(aside)
+            elif observe(src) is None:
+                put_back(aside, src)
+
+
 def _clear_tmp(op: Op) -> None:
-    """Remove our own temporary link left by a kill (only if it is ours)."""
-    if op.tmp is None:
-        return
-    if observe(op.tmp) == op.after[0]:
-        os.unlink(op.tmp)
+    """Remove our own temporary names left by a kill (only if they are ours)."""
+    _settle(op)
 
 
 def _create(op: Op) -> Outcome:
@@ -281,10 +349,91 @@ def _move(op: Op) -> Outcome:
 
 def _finish_move(op: Op) -> Outcome:
     src, dst = op.paths
-    if observe(dst) != op.before[0] or observe(src) != op.before[0]:
+    text = op.before[0]
+    if observe(dst) != text or observe(src) != text:
         return Outcome(op, False, f"changed while being moved, left alone: {display(src)}")
-    os.unlink(src)  # the same link is safe at dst
+    # The same link is safe at dst; the one at src goes, and only if it still is that link.
+    aside = aside_name(op)
+    os.rename(src, aside)
+    if observe(aside) != text:
+        put_back(aside, src)
+        if observe(dst) == text:  # our copy of the link: the move did not happen
+            os.unlink(dst)
+        return Outcome(op, False, f"{_appeared(src)} while being moved: left alone")
+    os.unlink(aside)
     return Outcome(op, True)
+
+
+# -- file-system steps that never overwrite ---------------------------------------------
+
+_RENAME_NOREPLACE = 1  # <linux/fs.h>
+_RENAME_EXCHANGE = 2
+_MAC_RENAME_SWAP = 0x2  # <stdio.h> renamex_np
+_MAC_RENAME_EXCL = 0x4
+_AT_FDCWD = -100
+_UNSUPPORTED = {errno.EINVAL, errno.ENOSYS, errno.EPERM, getattr(errno, "ENOTSUP", 95),
+                getattr(errno, "EOPNOTSUPP", 95)}  # fmt: skip
+_libc: Any = None
+
+
+def _c() -> Any:
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+    return _libc
+
+
+def _rename_flags(src: str, dst: str, linux: int, mac: int) -> bool:
+    """``rename`` with flags; False when this system or file system cannot do it."""
+    try:
+        libc = _c()
+        if sys.platform == "darwin":
+            fn, args = libc.renamex_np, (os.fsencode(src), os.fsencode(dst), mac)
+        else:
+            fn = libc.renameat2
+            args = (_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), linux)
+    except (AttributeError, OSError):  # an older C library
+        return False
+    if fn(*args) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in _UNSUPPORTED:
+        return False
+    raise OSError(err, os.strerror(err), src, None, dst)
+
+
+def exchange(a: str, b: str) -> bool:
+    """Swap two names in one atomic step (both must exist); False when not supported."""
+    return _rename_flags(a, b, _RENAME_EXCHANGE, _MAC_RENAME_SWAP)
+
+
+def place(src: str, dst: str, text: str) -> None:
+    """Move our symlink ``src`` (text ``text``) to ``dst``, never replacing anything there
+    (FileExistsError)."""
+    if _rename_flags(src, dst, _RENAME_NOREPLACE, _MAC_RENAME_EXCL):
+        return
+    os.symlink(text, dst)  # symlink() never overwrites either
+    os.unlink(src)
+
+
+def put_back(aside: str, path: str) -> None:
+    """Return what was renamed aside to ``path``, never over something that arrived since
+    (then it stays under the aside name, and the error says so)."""
+    if _rename_flags(aside, path, _RENAME_NOREPLACE, _MAC_RENAME_EXCL):
+        return
+    try:
+        os.link(aside, path, follow_symlinks=False)  # a hard link never overwrites
+    except FileExistsError as exc:
+        raise OSError(
+            errno.EEXIST, f"{display(path)} is taken again: what was there is at {display(aside)}"
+        ) from exc
+    os.unlink(aside)
+
+
+def aside_name(op: Op) -> str:
+    """Where a link is renamed while it is checked (deterministic: a kill is settled)."""
+    path = op.paths[0]
+    return posixpath.join(posixpath.dirname(path), f".vtq-{op.link_id[:12]}.old")
 
 
 # -- recording ------------------------------------------------------------------------

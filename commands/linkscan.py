@@ -88,6 +88,23 @@ class Roots:
             rel = relative_to(absolute, self.storage)
         return rel or None
 
+    def really_inside(self, path: str) -> str | None:
+        """``really_inside`` of this library's storage (None for the root itself too)."""
+        return really_inside(path, self.real_storage, self.storage) or None
+
+
+def really_inside(path: str, real_storage: str, storage: str | None = None) -> str | None:
+    """Where ``path`` really is, relative to the storage root, or None outside it: every
+    symlink on the way resolved by the kernel's rules (``os.path.realpath``), so a folder
+    inside storage that is a symlink to elsewhere leads out of it. ``check`` judges links
+    this way, and no link is written that would not pass. (``storage``: the root as
+    configured, for a path that cannot be resolved further.)"""
+    real = os.path.realpath(path)
+    inside = relative_to(real, real_storage)
+    if inside is None and storage is not None:
+        inside = relative_to(real, storage)
+    return inside
+
 
 def resolve_text(text: str, link_dir_abs: str) -> str:
     """The absolute, normalised path a link's text names, seen from its folder."""

@@ -39,7 +39,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import lru_cache
@@ -47,7 +47,7 @@ from importlib import metadata
 from typing import Any
 
 from videotheque.commands.fastnames import FAST_VERSION, parse_fast
-from videotheque.commands.fingerprint import worker_pool_context
+from videotheque.commands.fingerprint import worker_pool
 
 PARSER_NAME = "guessit"
 RULES_VERSION = "vtq2"
@@ -1050,13 +1050,15 @@ def _parse_chunk(relpaths: list[str]) -> list[dict[str, Any]]:
 def parse_many(
     relpaths: list[str],
     workers: int | None = None,
+    pool: Executor | None = None,
     on_done: Callable[[int], Any] | None = None,
 ) -> list[dict[str, Any]]:
     """parse_name over many paths, same order, spread over a process pool.
 
     Chunks are contiguous runs of the input so that the files of one folder land in one worker
     and share its folder cache. Small inputs stay in-process (a pool costs ~0.3 s to start).
-    If the pool cannot start or breaks, the remaining names are parsed in-process.
+    If the pool cannot start or breaks, the remaining names are parsed in-process. ``pool``:
+    a ``fingerprint.worker_pool`` kept over several calls (an import parses in chunks).
     ``on_done(n)`` is told how many names are parsed so far (a progress bar).
     """
     names = list(relpaths)
@@ -1070,13 +1072,17 @@ def parse_many(
     chunks = [names[i : i + size] for i in range(0, len(names), size)]
     results: list[dict[str, Any]] = []
     try:
-        with ProcessPoolExecutor(
-            min(workers, len(chunks)), mp_context=worker_pool_context()
-        ) as pool:
+        if pool is not None:
             for chunk_result in pool.map(_parse_chunk, chunks):
                 results.extend(chunk_result)
                 if on_done is not None:
                     on_done(len(results))
+        else:
+            with worker_pool(min(workers, len(chunks))) as own:
+                for chunk_result in own.map(_parse_chunk, chunks):
+                    results.extend(chunk_result)
+                    if on_done is not None:
+                        on_done(len(results))
     except (BrokenProcessPool, OSError):
         results.extend(_parse_chunk(names[len(results) :]))
         if on_done is not None:

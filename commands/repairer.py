@@ -261,8 +261,13 @@ def _keys(b: Broken, roots: Roots) -> list[str]:
 
 
 def _is_file(roots: Roots, rel: str) -> bool:
+    """A regular file that really is in storage: a catalogued path whose folder has become
+    a symlink to elsewhere is no candidate (a link to it would lead out of storage)."""
+    path = posixpath.join(roots.storage, rel)
+    if roots.really_inside(path) is None:
+        return False
     try:
-        st = os.stat(posixpath.join(roots.storage, rel))
+        st = os.stat(path)
     except OSError:
         return False
     return stat.S_ISREG(st.st_mode)

@@ -83,13 +83,19 @@ class UndoRefusedError(UsageError):
 
 
 def resolve_run(session: Session, text: str) -> dict[str, Any]:
+    """The run named by its id or any unique prefix of it (one character may do)."""
+    if not text.strip():
+        raise UsageError("give the id of a run, or the start of it (see `videotheque runs`)")
     with session.projector.connect() as con:
-        runs = find_runs(con, text) if len(text.strip()) >= 4 else []
+        runs = find_runs(con, text)
     if not runs:
-        raise UsageError(f"no run {text!r} (see `videotheque runs`)")
+        raise UsageError(f"no run {display(text)!r} (see `videotheque runs`)")
     if len(runs) > 1:
-        ids = ", ".join(r["run_id"] for r in runs[:5])
-        raise UsageError(f"{text!r} names several runs ({ids}): give more of the id")
+        shown = "".join(f"\n  {r['run_id']}  {r['command']}  {r['started_at']}" for r in runs[:20])
+        more = f"\n  ... and {len(runs) - 20} more" if len(runs) > 20 else ""
+        raise UsageError(
+            f"{display(text)!r} is the start of {len(runs)} run ids: give more of it{shown}{more}"
+        )
     return runs[0]
 
 
@@ -136,6 +142,8 @@ def undo_run(
     if report.already:
         by = f" by run {', '.join(undoers)}" if undoers else ""
         report.notes.append(f"{len(report.already)} link(s) already as before the run{by}")
+        if not ops and not report.conflicts:
+            report.notes.append(f"nothing left to do: run {report.undoes} is undone")
     if report.conflicts and not force:
         report.refused = True
         ops = []
@@ -273,7 +281,7 @@ def _check(
         if now == op.before:
             continue
         row = links.get(op.link, {})
-        if now == _as_before_run(op, ops):
+        if _as_before(op, now, _as_before_run(op, ops)):
             already.add(op.link_id)
             report.already.append({"link": display(op.link), "undone_by": list(undoers)})
             continue
@@ -283,6 +291,15 @@ def _check(
             reason = "not what the run left on disk (changed by someone else)"
         report.conflicts.append(_conflict(op, reason, now))
     return already
+
+
+def _as_before(op: Op, now: list[str | None], before_run: list[str | None]) -> bool:
+    """The disk at ``op.paths`` is as before the run. A created link taken away is judged
+    at its own path only: where it went in the trash names the undo run that took it (an
+    earlier undo, or one killed midway), never this one."""
+    if op.method == "remove":
+        return now[0] == before_run[0]
+    return now == before_run
 
 
 def _as_before_run(op: Op, ops: Sequence[Op]) -> list[str | None]:

@@ -340,9 +340,9 @@ def tracked_links(
 
 
 def find_runs(con: duckdb.DuckDBPyConnection, text: str) -> list[dict[str, Any]]:
-    """Runs whose id is ``text`` or starts with it."""
+    """Runs whose id is ``text`` or starts with it (taken literally: no wildcards)."""
     rows = con.execute(
-        "SELECT run_id, command, status, started_at FROM runs WHERE run_id LIKE ? || '%' "
+        "SELECT run_id, command, status, started_at FROM runs WHERE starts_with(run_id, ?) "
         "ORDER BY started_at",
         [text.strip().lower()],
     ).fetchall()

@@ -118,7 +118,8 @@ def status_counts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                 "command": last[1],
                 "started_at": str(last[2]),
                 "ended_at": str(last[3]) if last[3] else None,
-                "status": last[4],
+                # as `runs` says it: a run that never recorded its end was cut short
+                "status": last[4] if last[4] == "finished" else "unfinished",
             }
             if last
             else None

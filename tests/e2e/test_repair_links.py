@@ -245,3 +245,28 @@ def test_overlapping_roots_are_refused(sqlite_lib: Lib) -> None:
         result = lib.cli(*args)
         assert result.exit_code == 2, args
         assert "must not overlap" in result.stderr
+
+
+def test_no_repair_leads_out_of_storage_through_a_symlinked_folder(sqlite_lib: Lib) -> None:
+    """The catalog says the file moved to Moved/; since, Moved/ was replaced by a symlink
+    to a folder outside storage holding a file of the same name. The path looks inside
+    storage; where it really leads is not: judged as `check` judges links, by the kernel."""
+    lib = sqlite_lib
+    moved_library(lib)
+    outside = lib.root.parent / "outside"
+    os.rename(lib.storage / "Moved", outside)  # the files leave storage...
+    (lib.storage / "Moved").symlink_to(outside)  # ...and a symlink takes their place
+    before = snapshot(lib.video)
+
+    for args in (("--auto",), ("--auto", "--dry-run")):
+        result = lib.cli("repair-links", *args, "--json")
+        assert result.exit_code == 1, result.output  # the links stay broken
+        report = json.loads(result.stdout)
+        assert report["repaired"] == []
+        assert snapshot(lib.video) == before
+    # organize, which writes links to catalogued paths, does not follow it out either
+    organized = lib.json("organize")
+    assert all(not os.path.realpath(lib.video / c["link"]).startswith(str(outside))
+               for c in organized["created"] + organized["retargeted"])  # fmt: skip
+    check = json.loads(lib.cli("check", "--json").stdout)["summary"]
+    assert check["stray_links"] == 0

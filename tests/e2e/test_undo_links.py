@@ -104,3 +104,45 @@ def test_undo_of_unknown_or_undo_runs_is_a_usage_error(sqlite_lib: Lib) -> None:
     undo_run = lib.json("runs")[0]["run_id"]
     again = lib.cli("undo", undo_run)
     assert again.exit_code == 2 and "itself an undo" in again.stderr
+
+
+def test_undoing_organize_twice_finds_nothing_left_to_do(sqlite_lib: Lib) -> None:
+    lib = sqlite_lib
+    lib.write("Films/Heat.1995.mkv")
+    lib.write("Films/Alien.1979.mkv")
+    assert lib.cli("import").exit_code == 0
+    org = lib.json("organize")["run_id"]
+    first = lib.json("undo", org)
+    assert len(first["removed"]) == 2
+    n_events = len(link_events(lib))
+    trash = snapshot(lib.video, lib.trash)
+
+    again = lib.cli("undo", org, "--json")
+    assert again.exit_code == 0, again.output  # no refusal, no --force needed
+    report = json.loads(again.stdout)
+    assert report["removed"] == [] and report["conflicts"] == [] and not report["refused"]
+    assert len(report["already"]) == 2
+    assert "nothing left to do" in again.stderr
+    assert len(link_events(lib)) == n_events  # nothing recorded
+    assert snapshot(lib.video, lib.trash) == trash  # nothing moved
+
+
+def test_any_unique_prefix_of_a_run_id_names_it(sqlite_lib: Lib) -> None:
+    lib = sqlite_lib
+    lib.write("Films/Heat.1995.mkv")
+    for _ in range(17):  # 17 runs: two of them at least share their first character
+        assert lib.cli("import").exit_code == 0
+    ids = [r["run_id"] for r in lib.json("runs")]
+    for run in ids:  # its shortest unique prefix names it, one character if that is all
+        size = next(n for n in range(1, 37) if sum(i.startswith(run[:n]) for i in ids) == 1)
+        assert lib.json("undo", run[:size], "--dry-run")["undoes"] == run
+
+    shared = next(c for c in "0123456789abcdef" if sum(i.startswith(c) for i in ids) >= 2)
+    ambiguous = lib.cli("undo", shared, "--dry-run")
+    assert ambiguous.exit_code == 2
+    assert "give more of it" in ambiguous.stderr
+    assert all(i in ambiguous.stderr for i in ids if i.startswith(shared))  # the candidates
+
+    assert lib.cli("undo", "").exit_code == 2
+    assert "no run" in lib.cli("undo", "%").stderr  # taken literally, not a wildcard
+    assert lib.cli("undo", "_").exit_code == 2

@@ -5,8 +5,9 @@ counts *points*, the moments where a kill could leave something half-done:
 
 - ``save<`` / ``save>``: just before and just after an atomic append to the event store
   (``Application._record``: every ``save``);
-- ``fs:symlink``, ``fs:rename``, ``fs:replace``, ``fs:link``, ``fs:unlink``: right after a
-  file-system change (link repairs, quarantines, organize, the projection's swap);
+- ``fs:symlink``, ``fs:rename``, ``fs:replace``, ``fs:link``, ``fs:unlink``, ``fs:exchange``,
+  ``fs:place``, ``fs:put_back``: right after a file-system change (link repairs,
+  quarantines, organize, the projection's swap);
 - ``journal``: right after the link journal is fsync'd;
 - ``projection``: right after the projector commits a batch of rows and its position;
 - ``http``: right after an answer from a provider arrives (enrich).
@@ -21,7 +22,9 @@ Environment (test-only, read by this file; production code knows nothing of it):
   wherever it is then (walking, hashing, parsing, waiting on the network, writing DuckDB);
 - ``VTQ_FAULT_RECORD_BATCH=N``: the importer saves every N files instead of every 1,000
   and the enricher every N outcomes (more save points in a small library);
-- ``VTQ_FAULT_FAST_PARSER=1``: names parsed trivially instead of by guessit (speed).
+- ``VTQ_FAULT_FAST_PARSER=1``: names parsed trivially instead of by guessit (speed);
+- ``VTQ_FAULT_CHUNK=N``: the importer parses and records N files at a time instead of
+  2,000 (several chunks in a small library).
 
 ``python tests/faults/driver.py --serve`` is a fork server for the same (see ``serve``).
 """
@@ -62,6 +65,8 @@ def configure() -> None:
     import videotheque.commands.importer
 
     videotheque.commands.importer.RECORD_BATCH = int(batch) if batch else 1000
+    chunk = os.environ.get("VTQ_FAULT_CHUNK")
+    videotheque.commands.importer.CHUNK = int(chunk) if chunk else 2000
     videotheque.commands.enricher._Recorder.BATCH = int(batch) if batch else 500
     if os.environ.get("VTQ_FAULT_FAST_PARSER"):
         videotheque.commands.importer.default_parser = lambda: _parse_trivially
@@ -151,6 +156,8 @@ def instrument() -> None:
     _around(videotheque.commands.library.Library, "_record", "save<", "save>")
     for name in ("symlink", "rename", "replace", "link", "unlink"):
         _around(os, name, None, f"fs:{name}")
+    for name in ("exchange", "place", "put_back"):  # linkops' steps that never overwrite
+        _around(videotheque.commands.linkops, name, None, f"fs:{name}")
     _around(videotheque.commands.linkops.Journal, "append", None, "journal")
     _around(videotheque.projections.projector.Projector, "_apply", None, "projection")
     _around_async(videotheque.commands.providers.http.ProviderHttp, "_send", "http")

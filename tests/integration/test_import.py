@@ -458,8 +458,9 @@ def test_a_missing_or_empty_storage_root_records_nothing(lib: Lib) -> None:
     result = lib.cli("import")  # missing
     assert result.exit_code == 3
     assert "does not exist" in result.stderr
-    result = lib.cli("import", str(lib.root / "elsewhere"))
-    assert result.exit_code == 3
+    result = lib.cli("import", str(lib.root / "elsewhere"))  # not a folder of the storage
+    assert result.exit_code == 2
+    assert "not inside the storage root" in result.stderr
     assert store_position(lib) == before
     assert len(lib.json("runs")) == runs_before
     assert catalog(lib)[0]["status"] == "present"
@@ -718,3 +719,18 @@ def test_present_stats_are_those_of_the_known_files(lib: Lib) -> None:
         assert os.fsdecode(b"Caf\xe9 (1999).mkv") in expected
     finally:
         con.close()
+
+
+def test_dry_run_parses_the_new_names_as_the_run_will(sqlite_lib: Lib) -> None:
+    """--dry-run does the run's slowest step too (its time tells what the run takes), and
+    says what the names were parsed as, like the run does."""
+    lib = sqlite_lib
+    lib.write("Films/Heat.1995.mkv")
+    lib.write("Series/Kaamelott/Kaamelott.S01E02.mkv")
+    lib.write("Series/Kaamelott/Kaamelott.S01E03.mkv")
+    dry = run_import(lib, "--dry-run")
+    assert dry["parsed"] == {"episode": 2, "movie": 1}
+    assert dry["run_id"] is None and store_position(lib) == 0
+    real = run_import(lib)
+    assert real["parsed"] == dry["parsed"]
+    assert run_import(lib)["parsed"] == {}  # nothing new, nothing parsed

@@ -426,7 +426,7 @@ def test_parse_many_small_input_and_single_worker_stay_in_process(
     def no_pool(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a process pool was started")
 
-    monkeypatch.setattr(naming, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(naming, "worker_pool", no_pool)
     small = _library(naming.POOL_THRESHOLD - 1)
     assert parse_many(small) == [parse_name(p) for p in small]
     big = _library(naming.POOL_THRESHOLD)
@@ -440,7 +440,7 @@ def test_parse_many_falls_back_in_process_when_the_pool_cannot_start(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise OSError("no /dev/shm")
 
-    monkeypatch.setattr(naming, "ProcessPoolExecutor", broken)
+    monkeypatch.setattr(naming, "worker_pool", broken)
     paths = _library(naming.POOL_THRESHOLD)
     assert parse_many(paths, workers=4) == [parse_name(p) for p in paths]
 
