@@ -391,13 +391,13 @@ def _record(
     seen = {s.path: s for s in hashed}
     label = parser_name or (parser_label() if parser is None else "custom")
     repo = session.library.repository
-    record_task = progress.task("record", total=len(plan.actions))
     new_files = sum(1 for a in plan.actions if a.kind == "import")
+    # the longest phase of a first import (the fast path answers most names, guessit the rest)
+    parse_task = _Counted(progress.task("parse names", total=new_files)) if new_files else None
+    record_task = progress.task("record", total=len(plan.actions))
     analyze_task = None
     saved_events = 0
     actions, together = _linked_first(plan.actions)
-    # the longest phase of a first import (the fast path answers most names, guessit the rest)
-    parse_task = _Counted(progress.task("parse names", total=new_files)) if new_files else None
     with _name_parser(parser, new_files) as parse:
         start = 0
         while start < len(actions):
@@ -411,9 +411,7 @@ def _record(
                 media = start_import_analysis(
                     session, root, imports, errors, progress, analyze_task.chunk(len(imports))
                 )
-            parsed = parse(imports) if imports else []
-            if parse_task is not None and imports:
-                parse_task.chunk(len(imports))(len(imports))
+            parsed = _parse_counted(parse, imports, parse_task) if imports else []
             if kinds is not None:
                 kinds.update(str(n.get("kind")) for n in parsed)
             names = iter(parsed)
@@ -481,6 +479,17 @@ class _Counted:
         base = self.base
         self.base += size
         return lambda done: self.task(base + done)
+
+
+def _parse_counted(parse: Parser, paths: list[str], task: _Counted | None) -> list[dict[str, Any]]:
+    """One chunk's names; the default parser counts them as its workers give them back."""
+    from videotheque.commands.naming import parse_many
+
+    tick = task.chunk(len(paths)) if task is not None else (lambda done: None)
+    counts = parse is parse_many or (isinstance(parse, partial) and parse.func is parse_many)
+    parsed = parse(paths, on_done=tick) if counts else parse(paths)  # type: ignore[call-arg]
+    tick(len(paths))
+    return parsed
 
 
 @contextmanager
