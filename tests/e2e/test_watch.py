@@ -191,6 +191,8 @@ def test_a_file_too_recent_is_taken_by_a_later_pass(sqlite_lib: Lib) -> None:
     lib = sqlite_lib
     configure(lib)
     lib.write("Films/Heat.1995.mkv")
+    old = time.time() - 3600  # written long ago: the first pass takes it
+    os.utime(lib.storage / "Films/Heat.1995.mkv", (old, old))
     with watching(lib, "--debounce", "0.5", "--min-age", "2") as w:
         w.wait_for("pass done")
         lib.write("Films/Alien.1979.mkv")  # still being written, as far as import knows
