@@ -125,3 +125,19 @@ def _make_lib(tmp_path: Path, store: str | None) -> Lib:
     result = made.cli("init", str(root))
     assert result.exit_code == 0, result.output
     return made
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """No test module may change the app when it is imported: collection imports every one
+    (benchmarks too, deselected or not), so such a change would hold for the whole run."""
+    import videotheque.commands.importer as importer
+
+    patched = [
+        name
+        for name in ("default_parser", "parser_label")
+        if getattr(importer, name).__module__ != importer.__name__
+    ]
+    if patched:
+        raise pytest.UsageError(
+            f"a test module patched videotheque.commands.importer.{patched[0]} at import time"
+        )

@@ -24,16 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import videotheque.commands.bootstrap
 import videotheque.commands.importer
 import videotheque.commands.progress
+from tests.fakes.parsers import parse_trivially
 
 STARTED = time.perf_counter()
 timings: dict[str, Any] = {"tasks": {}, "catch_up": []}
-
-
-def parse_trivially(paths: list[str]) -> list[dict[str, Any]]:
-    return [
-        {"kind": "movie", "title": os.path.splitext(os.path.basename(p))[0], "year": None}
-        for p in paths
-    ]
 
 
 class TimedProgress(videotheque.commands.progress.Progress):

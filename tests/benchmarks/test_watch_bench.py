@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.benchmarks.import_driver import parse_trivially
 from tests.benchmarks.test_import_bench import FILES, FOLDERS, new_home
 from tests.benchmarks.treegen import make_storage_tree, walk_floor
+from tests.fakes.parsers import parse_trivially
 
 pytestmark = pytest.mark.benchmark
 

@@ -7,22 +7,13 @@ parsing is not what they test, and guessit would take half a minute on 2,000 nam
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import videotheque.commands.importer
-
-
-def parse_trivially(paths: list[str]) -> list[dict[str, Any]]:
-    return [
-        {"kind": "movie", "title": os.path.splitext(os.path.basename(p))[0], "year": None}
-        for p in paths
-    ]
-
+from tests.fakes.parsers import parse_trivially
 
 videotheque.commands.importer.default_parser = lambda: parse_trivially
 videotheque.commands.importer.parser_label = lambda: "trivial 0"

@@ -45,6 +45,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from tests.fakes.parsers import parse_trivially as _parse_trivially
+
 _TRACE: str | None = None
 _KILL_AT = 0
 _KILL_AFTER = 0.0
@@ -169,13 +171,6 @@ def instrument() -> None:
 
 
 _REAL_PARSER: list[Any] = []
-
-
-def _parse_trivially(paths: list[str]) -> list[dict[str, Any]]:
-    return [
-        {"kind": "movie", "title": os.path.splitext(os.path.basename(p))[0], "year": None}
-        for p in paths
-    ]
 
 
 def serve() -> None:
