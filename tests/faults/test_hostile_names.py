@@ -220,7 +220,7 @@ def test_organize_never_writes_through_a_link_out_of_the_video_root(
     assert len(refused) + len(report["unplaced"]) == len(VIDEOS) - 1, report  # every film
     assert all("outside the video and trash roots" in c["reason"] for c in refused), refused
     assert [e["link"] for e in report["created"]] == [  # the episode's link is made
-        "Series/Rf --help/Season 01/Rf --help - S01E01.mkv"
+        "Series/rf --help/Season 01/rf --help - S01E01.mkv"  # the name's case, as parsed
     ]
 
 
