@@ -60,8 +60,9 @@ def log(message: str) -> None:
     sys.stderr.flush()
 
 
-class _Stop(Exception):
-    """SIGTERM / SIGINT arrived during a pass."""
+class _Stop(BaseException):
+    """SIGTERM / SIGINT arrived during a pass. Not an Exception (like KeyboardInterrupt):
+    a step's ``except Exception`` must not take a stop for a failure of the step."""
 
 
 class Watcher:
