@@ -202,14 +202,18 @@ class Watcher:
             + (f", a look every {s.poll:g} s" if s.poll else "")
             + ")"
         )
-        started = self.run_pass("start")
         last_look = time.monotonic()
         dirty_since: float | None = None
         last_change = 0.0
-        if started is None:  # the home was busy: the start pass is tried again
-            dirty_since = last_change = time.monotonic()
+        start_pending = True  # run once the watcher is up: nothing that lands meanwhile is lost
         while not self.done():
             for changes in self._events(root):
+                if start_pending:
+                    start_pending = False
+                    if self.run_pass("start") is None:  # the home was busy: tried again
+                        dirty_since = last_change = time.monotonic()
+                    last_look = time.monotonic()
+                    continue
                 now = time.monotonic()
                 if changes:
                     last_change = now
