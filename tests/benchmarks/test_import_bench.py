@@ -36,6 +36,7 @@ from typing import Any
 import pytest
 
 from tests.benchmarks.treegen import make_storage_tree, walk_floor
+from tests.peak import run_measured
 
 pytestmark = pytest.mark.benchmark
 
@@ -65,24 +66,22 @@ def run_cli(home: Path, *args: str, timings: Path | None = None) -> Run:
     out_path, err_path = home / "bench.out", home / "bench.err"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(
+        measured = run_measured(
             [sys.executable, str(DRIVER), *args, "--home", str(home)],
             cwd=REPO,
             env=env,
             stdout=out,
             stderr=err,
         )
-        _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
     run = Run(
         seconds=seconds,
-        cpu=usage.ru_utime + usage.ru_stime,
-        peak_rss=usage.ru_maxrss * 1024,  # KiB on Linux
+        cpu=measured.cpu,
+        peak_rss=measured.peak_rss,
         stdout=out_path.read_text(encoding="utf-8"),
         stderr=err_path.read_text(encoding="utf-8"),
     )
-    assert proc.returncode == 0, run.stderr
+    assert measured.returncode == 0, run.stderr
     if timings is not None and timings.exists():
         run.timings = json.loads(timings.read_text(encoding="utf-8"))
     return run

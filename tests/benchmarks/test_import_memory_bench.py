@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests import media_factory as mf
+from tests.peak import MeasuredProcess
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.timeout(7200)]
 
@@ -124,17 +125,16 @@ def cli(home: Path, *args: str) -> tuple[float, float, int, int, str]:
     samples: list[tuple[int, bool]] = []  # (RSS, projection open)
     with open(out, "wb") as f:
         start = time.perf_counter()
-        proc = subprocess.Popen(
+        proc = MeasuredProcess(
             [sys.executable, "-m", "videotheque", *args, "--home", str(home)],
             cwd=home.parent,
             stdout=f,
             stderr=subprocess.DEVNULL,
         )
-        running = lambda: os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)  # noqa: E731
-        while running() is None:
+        while proc.running():
             samples.append((_rss(proc.pid), _projection_open(proc.pid, home)))
             time.sleep(0.05)
-        _, status, usage = os.wait4(proc.pid, 0)
+        measured = proc.wait()
         wall = time.perf_counter() - start
     # The catch-up is the last stretch with the projection open: the peak before it.
     last = len(samples)
@@ -143,9 +143,8 @@ def cli(home: Path, *args: str) -> tuple[float, float, int, int, str]:
     while last > 0 and samples[last - 1][1]:
         last -= 1
     recording = max((rss for rss, is_open in samples[:last] if not is_open), default=0)
-    assert os.waitstatus_to_exitcode(status) in (0, 1), out.read_text()
-    cpu = usage.ru_utime + usage.ru_stime
-    return wall, cpu, usage.ru_maxrss * 1024, recording, out.read_text()
+    assert measured.returncode in (0, 1), out.read_text()
+    return wall, measured.cpu, measured.peak_rss, recording, out.read_text()
 
 
 def test_peak_memory_of_a_first_import_stays_flat_as_the_library_grows(

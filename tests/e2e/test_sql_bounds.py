@@ -4,14 +4,13 @@ the sandbox (read-only, no file access) holds."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import Lib
+from tests.peak import run_measured
 
 HUGE = "SELECT * FROM range(10000000000)"  # ten billion rows
 
@@ -93,16 +92,13 @@ def test_streaming_ten_billion_rows_keeps_memory_flat(lib: Lib, tmp_path: Path) 
     stays small (it would grow until the OOM killer if the result were fetched whole)."""
     out, err = tmp_path / "out.csv", tmp_path / "err.txt"
     with out.open("wb") as stdout, err.open("wb") as stderr:
-        proc = subprocess.Popen(
+        run = run_measured(
             [sys.executable, "-m", "videotheque", "sql", HUGE, "--format", "csv",
              "--timeout", "2", "--home", str(lib.home)],
             stdout=stdout, stderr=stderr,
         )  # fmt: skip
-        # this child's own peak (RUSAGE_CHILDREN would be the largest of the whole session's)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    assert proc.returncode == 1, err.read_text()
+    assert run.returncode == 1, err.read_text()
     with out.open("rb") as rows:
         assert sum(1 for _ in rows) > 10_000  # it streamed
-    peak_mib = usage.ru_maxrss / 1024
+    peak_mib = run.peak_rss / 2**20
     assert peak_mib < 400, peak_mib
