@@ -21,10 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from videotheque.commands.adapters.lock import HomeLock, describe_holder
 from videotheque.commands.config import Config, default_home, load_config
 from videotheque.commands.errors import LockedError, ProjectionError, StoreError
 from videotheque.commands.library import Library, open_library, redact, scrub
-from videotheque.commands.lock import HomeLock, describe_holder
 from videotheque.domain.run import Run
 from videotheque.projections.projector import CatchUp, ProjectionLockedError, Projector
 
@@ -248,7 +248,7 @@ def _open_library(store_url: str | None, home_dir: Path) -> Library:
 
 
 def print_notices(session: Session) -> None:
-    from videotheque.commands.cli_base import note
+    from videotheque.commands.cli.base import note
 
     for notice in session.notices:
         note(notice)

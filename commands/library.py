@@ -206,7 +206,7 @@ def postgres_connect_kwargs(store: str) -> dict[str, Any]:
 
 
 def _postgres_env(store: str, parts: SplitResult) -> dict[str, str]:
-    from videotheque.commands.pgstore import CONNECT_KEY
+    from videotheque.commands.adapters.pgstore import CONNECT_KEY
 
     kwargs = postgres_connect_kwargs(store)
     try:
@@ -214,7 +214,7 @@ def _postgres_env(store: str, parts: SplitResult) -> dict[str, str]:
     except (KeyError, ValueError):
         timeout = DEFAULT_CONNECT_TIMEOUT
     env = {
-        "PERSISTENCE_MODULE": "videotheque.commands.pgstore:LibpqPostgresFactory",
+        "PERSISTENCE_MODULE": "videotheque.commands.adapters.pgstore:LibpqPostgresFactory",
         CONNECT_KEY: json.dumps(kwargs),
         # eventsourcing wants these set; the connection itself uses CONNECT_KEY's keywords.
         "POSTGRES_DBNAME": str(kwargs.get("dbname") or os.environ.get("PGDATABASE") or "-"),
@@ -298,7 +298,7 @@ def postgres_ddl_lock(env: dict[str, str]) -> Iterator[None]:
     from psycopg import sql
 
     schema = env.get("POSTGRES_SCHEMA", "")
-    from videotheque.commands.pgstore import connect_kwargs
+    from videotheque.commands.adapters.pgstore import connect_kwargs
 
     with psycopg.connect(
         **connect_kwargs(env),

@@ -10,7 +10,7 @@ before (``old_target``, ``dangling_target``), whatever happened since the last e
 
 Every action event carries the run id; ``file_id`` is set wherever the file is known, so a
 file's ``history`` shows its links. ``recovered_by`` names the run that recorded an action
-an interrupted run had done on disk but had not recorded (see commands/linkops.py).
+an interrupted run had done on disk but had not recorded (see commands/adapters/linkops.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Repairing broken links: which files a broken link may have meant, ranked.
 
-Pure logic. The adapters observe the disk (commands/linkscan.py), read the catalog and
+Pure logic. The adapters observe the disk (commands/adapters/linkscan.py), read the catalog and
 parse names; this module decides:
 
 1. by identity: the link's old target is a path the catalog knows (a file had it, or has it

@@ -1,6 +1,6 @@
 """Rules over the technical facts MediaInfo recorded for a file (pure, no I/O).
 
-The facts are the JSON-safe dict of ``commands.mediainfo.analyze``: ``status`` (``ok``,
+The facts are the JSON-safe dict of ``commands.adapters.mediainfo.analyze``: ``status`` (``ok``,
 ``unknown``, ``unreadable``), ``reason``, ``container``, ``duration_s``, ``overall_bitrate``,
 ``title``, ``truncated``, ``video`` ({codec, width, height, frame_rate, hdr} or None),
 ``audio`` ([{codec, channels, language, default, forced}]), ``subtitles``

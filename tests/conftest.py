@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from videotheque.commands.cli import app
+from videotheque.commands.cli.app import app
 
 PG_URL = os.environ.get("VIDEOTHEQUE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -130,7 +130,7 @@ def _make_lib(tmp_path: Path, store: str | None) -> Lib:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """No test module may change the app when it is imported: collection imports every one
     (benchmarks too, deselected or not), so such a change would hold for the whole run."""
-    import videotheque.commands.importer as importer
+    import videotheque.commands.usecases.importer as importer
 
     patched = [
         name
@@ -139,5 +139,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     ]
     if patched:
         raise pytest.UsageError(
-            f"a test module patched videotheque.commands.importer.{patched[0]} at import time"
+            "a test module patched "
+            f"videotheque.commands.usecases.importer.{patched[0]} at import time"
         )

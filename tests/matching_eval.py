@@ -1,6 +1,6 @@
 """Precision and recall of the matcher on tests/fixtures/matching_set.json, end to end.
 
-Each case's path is parsed by the importer's parser (``commands.naming.parse_name``), its
+Each case's path is parsed by the importer's parser (``commands.adapters.naming.parse_name``), its
 ids read from the path, and resolved by the real TMDB/TVDB clients against the fake server
 serving the set's catalogue. Run it as a script to print a per-tag report:
 
@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from tests.fakes.provider_server import FakeProviders
-from videotheque.commands.matcher import Query
-from videotheque.commands.naming import parse_name
-from videotheque.commands.providers import tmdb, tvdb
-from videotheque.commands.providers.http import RetryPolicy
-from videotheque.commands.resolver import Resolver, kind_of
+from videotheque.commands.adapters.naming import parse_name
+from videotheque.commands.adapters.providers import tmdb, tvdb
+from videotheque.commands.adapters.providers.http import RetryPolicy
+from videotheque.commands.adapters.providers.matcher import Query
+from videotheque.commands.adapters.providers.resolver import Resolver, kind_of
 from videotheque.domain.titles import Decision, extract_ids
 
 SET = Path(__file__).resolve().parent / "fixtures" / "matching_set.json"

@@ -1,6 +1,6 @@
 """``python -m videotheque``: the same command as ``videotheque``."""
 
-from videotheque.commands.cli import main
+from videotheque.commands.cli.app import main
 
 if __name__ == "__main__":
     main()

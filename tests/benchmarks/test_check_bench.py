@@ -38,9 +38,9 @@ from tests.benchmarks.treegen import (
     make_storage_tree,
     walk_floor,
 )
+from videotheque.commands.adapters.fingerprint import CHUNK, fingerprint_fd
 from videotheque.commands.bootstrap import open_session
-from videotheque.commands.checker import CheckReport, check_library
-from videotheque.commands.fingerprint import CHUNK, fingerprint_fd
+from videotheque.commands.usecases.checker import CheckReport, check_library
 
 pytestmark = pytest.mark.benchmark
 
@@ -60,8 +60,8 @@ class Library:
 def make_library(base: Path, storage: Path) -> Library:
     from typer.testing import CliRunner
 
-    from videotheque.commands.cli import app
-    from videotheque.commands.importer import import_storage
+    from videotheque.commands.cli.app import app
+    from videotheque.commands.usecases.importer import import_storage
 
     home = base / "home"
     result = CliRunner().invoke(

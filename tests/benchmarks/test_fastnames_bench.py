@@ -1,5 +1,5 @@
 """Names/s per core: guessit alone, the full parse (guessit plus our rules) and the fast path
-(commands/fastnames.py), on guessit's own suite and on a generated 100,000-file library in
+(commands/adapters/fastnames.py), on guessit's own suite and on a generated 100,000-file library in
 the layouts Radarr, Sonarr and the media-server guides document.
 
 Run with `pytest -m benchmark tests/benchmarks/test_fastnames_bench.py -s`. One process, so
@@ -20,8 +20,8 @@ import pytest
 
 from tests.benchmarks.treegen import documented_names
 from tests.name_sets import guessit_suite
-from videotheque.commands import naming
-from videotheque.commands.fastnames import parse_fast
+from videotheque.commands.adapters import naming
+from videotheque.commands.adapters.fastnames import parse_fast
 
 pytestmark = pytest.mark.benchmark
 

@@ -89,7 +89,10 @@ def run_cli(home: Path, *args: str, timings: Path | None = None) -> Run:
 
 def startup_floor() -> float:
     """Python plus the modules ``import`` loads, nothing else."""
-    code = "import commands.cli, commands.importer, commands.bootstrap, projections.projector"
+    code = (
+        "import videotheque.commands.cli.app, videotheque.commands.usecases.importer, "
+        "videotheque.commands.bootstrap, videotheque.projections.projector"
+    )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, check=True)
@@ -108,7 +111,7 @@ def _mkv_files(storage: Path) -> list[str]:
 def warm(storage: Path, files: list[str] | None) -> float:
     """Read what an import reads of every file (the data of the three sampled chunks, not
     their holes: reading those would fill the page cache with gigabytes of zero pages)."""
-    from videotheque.commands.fingerprint import fingerprint_many
+    from videotheque.commands.adapters.fingerprint import fingerprint_many
 
     paths = [str(storage / rel) for rel in (files if files is not None else _mkv_files(storage))]
     start = time.perf_counter()
@@ -133,8 +136,8 @@ def evict(storage: Path, files: list[str] | None) -> float:
 def new_home(base: Path, name: str, storage: Path) -> Path:
     from typer.testing import CliRunner
 
-    import videotheque.commands.cli  # noqa: F401  (registers the commands)
-    from videotheque.commands.cli_base import app
+    import videotheque.commands.cli.app  # noqa: F401  (registers the commands)
+    from videotheque.commands.cli.base import app
 
     home = base / name
     result = CliRunner().invoke(

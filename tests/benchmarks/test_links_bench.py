@@ -20,13 +20,13 @@ from typing import Any
 
 import pytest
 
+from videotheque.commands.adapters.linkops import roots_of
+from videotheque.commands.adapters.linkscan import scan_links
 from videotheque.commands.bootstrap import open_session
-from videotheque.commands.importer import import_storage
-from videotheque.commands.linkops import roots_of
-from videotheque.commands.linkscan import scan_links
-from videotheque.commands.repairer import repair_links
-from videotheque.commands.setup import init_library
-from videotheque.commands.undoer import undo_run
+from videotheque.commands.usecases.importer import import_storage
+from videotheque.commands.usecases.repairer import repair_links
+from videotheque.commands.usecases.setup import init_library
+from videotheque.commands.usecases.undoer import undo_run
 
 LINKS = 100_000
 BROKEN = 2_000

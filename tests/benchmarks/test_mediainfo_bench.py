@@ -17,18 +17,18 @@ from typing import Any
 
 import pytest
 
-import videotheque.commands.importer as importer
+import videotheque.commands.usecases.importer as importer
 from tests import media_factory as mf
-from videotheque.commands.bootstrap import open_session
-from videotheque.commands.fingerprint import fingerprint
-from videotheque.commands.importer import import_storage
-from videotheque.commands.mediainfo import (
+from videotheque.commands.adapters.fingerprint import fingerprint
+from videotheque.commands.adapters.mediainfo import (
     analyze_file,
     analyze_many,
     default_workers,
     mediainfo_version,
 )
-from videotheque.commands.setup import init_library
+from videotheque.commands.bootstrap import open_session
+from videotheque.commands.usecases.importer import import_storage
+from videotheque.commands.usecases.setup import init_library
 
 pytestmark = pytest.mark.benchmark
 

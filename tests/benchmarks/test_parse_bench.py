@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.unit.naming_eval import guessit_alone, load_cases
-from videotheque.commands import naming
+from videotheque.commands.adapters import naming
 
 pytestmark = pytest.mark.benchmark
 

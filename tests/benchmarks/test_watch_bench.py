@@ -31,8 +31,8 @@ pytestmark = pytest.mark.benchmark
 
 def test_idle_poll_against_a_plain_walk(tmp_path_factory: pytest.TempPathFactory) -> None:
     from videotheque.commands.bootstrap import open_session
-    from videotheque.commands.importer import import_storage
-    from videotheque.commands.watcher import Watcher, WatchSettings
+    from videotheque.commands.usecases.importer import import_storage
+    from videotheque.commands.usecases.watcher import Watcher, WatchSettings
 
     base = tmp_path_factory.mktemp("watch-bench")
     reuse = os.environ.get("VTQ_BENCH_TREE")

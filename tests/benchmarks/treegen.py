@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CHUNK = 64 * 1024  # the fingerprint's sampled chunk (commands.fingerprint.CHUNK)
+CHUNK = 64 * 1024  # the fingerprint's sampled chunk (commands.adapters.fingerprint.CHUNK)
 KINDS = ("Films", "Séries", "Documentaires", "Concerts")
 
 

@@ -222,7 +222,7 @@ def test_an_unchanged_import_never_loads_libmediainfo(
     assert sqlite_lib.cli("import").exit_code == 0
     script = (
         "import sys\n"
-        "from commands.cli import app\n"
+        "from videotheque.commands.cli.app import app\n"
         "try:\n"
         f"    app(['import', '--json', '--home', {str(sqlite_lib.home)!r}])\n"
         "except SystemExit as exc:\n"

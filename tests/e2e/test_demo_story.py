@@ -11,7 +11,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from videotheque.commands.cli import app
+from videotheque.commands.cli.app import app
 
 
 def test_demo_tells_the_whole_story(tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import Lib
-from videotheque.commands.cli import app
-from videotheque.commands.lock import HomeLock
+from videotheque.commands.adapters.lock import HomeLock
+from videotheque.commands.cli.app import app
 
 Setup = Callable[[Lib], list[str]]
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.conftest import Lib
-from videotheque.commands.cli_base import shorten
+from videotheque.commands.cli.base import shorten
 
 WORDS = ["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot", "Golf", "Hotel"]
 

@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import Lib
 from tests.link_tree import link, link_events, move
-from videotheque.commands.linkops import KILL_ENV
+from videotheque.commands.adapters.linkops import KILL_ENV
 
 # 13 ops in link order ("Films/B orphan.mkv" first), 4 per batch (VIDEOTHEQUE_LINK_BATCH)
 REPO = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import Lib
 from tests.fakes.media_servers import free_port, running
-from videotheque.commands.maintainer import STEPS
+from videotheque.commands.usecases.maintainer import STEPS
 
 HEAT = "Films/Heat (1995)/Heat (1995).mkv"
 EPISODE = "Series/Kaamelott/Season 01/Kaamelott - S01E02.mkv"
@@ -272,7 +272,7 @@ def test_changes_made_outside_a_pass_are_told_by_the_next_one(
 
 
 def test_a_locked_home_exits_4_and_runs_nothing(sqlite_lib: Lib) -> None:
-    from videotheque.commands.lock import HomeLock
+    from videotheque.commands.adapters.lock import HomeLock
 
     lib = sqlite_lib
     configure(lib)
@@ -304,7 +304,7 @@ def test_html_pass_report_shows_what_the_server_was_told(
 def test_nfo_sidecars_in_a_pass_and_their_folders_told(
     sqlite_lib: Lib, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from videotheque.commands.providers.nfo import read_nfo
+    from videotheque.commands.adapters.providers.nfo import read_nfo
 
     lib = sqlite_lib
     monkeypatch.setenv("VTQ_TEST_JF_TOKEN", TOKEN)

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 
 from tests.conftest import Lib
-from videotheque.commands.nfo_writer import episode_nfo, movie_nfo, tvshow_nfo
-from videotheque.commands.providers.nfo import read_nfo
+from videotheque.commands.adapters.providers.nfo import read_nfo
+from videotheque.commands.usecases.nfo_writer import episode_nfo, movie_nfo, tvshow_nfo
 
 HEAT_NFO = "Films/Heat (1995)/Heat (1995).nfo"
 SHOW_NFO = "Series/Kaamelott/tvshow.nfo"

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from tests.conftest import Lib
 from tests.e2e.test_enrich_cli import CATALOGUE, FILES, catalog
 from tests.fakes.provider_server import FakeProviders, point_at
-from videotheque.commands.providers import tmdb, tvdb
-from videotheque.commands.providers.base import Candidate, ProviderError
-from videotheque.commands.providers.http import ProviderHttp, RetryPolicy, Secret
+from videotheque.commands.adapters.providers import tmdb, tvdb
+from videotheque.commands.adapters.providers.base import Candidate, ProviderError
+from videotheque.commands.adapters.providers.http import ProviderHttp, RetryPolicy, Secret
 
 DEEP = b"[" * 200_000 + b"]" * 200_000
 

@@ -9,7 +9,7 @@ import os
 from tests.conftest import Lib
 from tests.link_tree import films, link, link_events, move, snapshot
 from videotheque.commands.bootstrap import open_session
-from videotheque.commands.repairer import repair_links
+from videotheque.commands.usecases.repairer import repair_links
 from videotheque.domain.link_plan import REPAIR, Decision, Proposal
 
 AMELIE = "Films/Amelie (2001)/Amelie (2001).mkv"

@@ -205,7 +205,7 @@ def test_a_file_too_recent_is_taken_by_a_later_pass(sqlite_lib: Lib) -> None:
 
 def test_never_two_passes_at_once(sqlite_lib: Lib) -> None:
     """Another command holding the home: watch waits for it, then runs its pass."""
-    from videotheque.commands.lock import HomeLock
+    from videotheque.commands.adapters.lock import HomeLock
 
     lib = sqlite_lib
     configure(lib)

@@ -12,14 +12,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import videotheque.commands.importer
+import videotheque.commands.usecases.importer
 from tests.fakes.parsers import parse_trivially
 
-videotheque.commands.importer.default_parser = lambda: parse_trivially
-videotheque.commands.importer.parser_label = lambda: "trivial 0"
+videotheque.commands.usecases.importer.default_parser = lambda: parse_trivially
+videotheque.commands.usecases.importer.parser_label = lambda: "trivial 0"
 
 if __name__ == "__main__":
-    from videotheque.commands.cli import main
+    from videotheque.commands.cli.app import main
 
     sys.argv[0] = "videotheque"
     main()

@@ -16,7 +16,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import videotheque.commands.importer
+import videotheque.commands.usecases.importer
 
 
 def parse_slowly(paths: list[str]) -> list[dict[str, Any]]:
@@ -30,11 +30,11 @@ def parse_slowly(paths: list[str]) -> list[dict[str, Any]]:
     ]
 
 
-videotheque.commands.importer.default_parser = lambda: parse_slowly
-videotheque.commands.importer.parser_label = lambda: "slow 0"
+videotheque.commands.usecases.importer.default_parser = lambda: parse_slowly
+videotheque.commands.usecases.importer.parser_label = lambda: "slow 0"
 
 if __name__ == "__main__":
-    from videotheque.commands.cli import main
+    from videotheque.commands.cli.app import main
 
     sys.argv[0] = "videotheque"
     main()

@@ -63,19 +63,19 @@ def configure() -> None:
     _KILL_AFTER = float(os.environ.get("VTQ_FAULT_KILL_AFTER") or 0)
     _count, _started = 0, None
     batch = os.environ.get("VTQ_FAULT_RECORD_BATCH")
-    import videotheque.commands.enricher
-    import videotheque.commands.importer
+    import videotheque.commands.usecases.enricher
+    import videotheque.commands.usecases.importer
 
-    videotheque.commands.importer.RECORD_BATCH = int(batch) if batch else 1000
+    videotheque.commands.usecases.importer.RECORD_BATCH = int(batch) if batch else 1000
     chunk = os.environ.get("VTQ_FAULT_CHUNK")
-    videotheque.commands.importer.CHUNK = int(chunk) if chunk else 2000
-    videotheque.commands.enricher._Recorder.BATCH = int(batch) if batch else 500
+    videotheque.commands.usecases.importer.CHUNK = int(chunk) if chunk else 2000
+    videotheque.commands.usecases.enricher._Recorder.BATCH = int(batch) if batch else 500
     if os.environ.get("VTQ_FAULT_FAST_PARSER"):
-        videotheque.commands.importer.default_parser = lambda: _parse_trivially
-        videotheque.commands.importer.parser_label = lambda: "trivial 0"
+        videotheque.commands.usecases.importer.default_parser = lambda: _parse_trivially
+        videotheque.commands.usecases.importer.parser_label = lambda: "trivial 0"
     else:
-        videotheque.commands.importer.default_parser = _REAL_PARSER[0]
-        videotheque.commands.importer.parser_label = _REAL_PARSER[1]
+        videotheque.commands.usecases.importer.default_parser = _REAL_PARSER[0]
+        videotheque.commands.usecases.importer.parser_label = _REAL_PARSER[1]
 
 
 def _die() -> None:
@@ -145,29 +145,29 @@ def _at_exit() -> None:
 
 
 def instrument() -> None:
-    import videotheque.commands.importer
+    import videotheque.commands.adapters.linkops
+    import videotheque.commands.adapters.lock
+    import videotheque.commands.adapters.providers.http
     import videotheque.commands.library
-    import videotheque.commands.linkops
-    import videotheque.commands.lock
-    import videotheque.commands.providers.http
+    import videotheque.commands.usecases.importer
     import videotheque.projections.projector
 
-    videotheque.commands.lock.HomeLock.acquire = _on_lock(
-        videotheque.commands.lock.HomeLock.acquire
+    videotheque.commands.adapters.lock.HomeLock.acquire = _on_lock(
+        videotheque.commands.adapters.lock.HomeLock.acquire
     )  # type: ignore[method-assign]
     _around(videotheque.commands.library.Library, "_record", "save<", "save>")
     for name in ("symlink", "rename", "replace", "link", "unlink"):
         _around(os, name, None, f"fs:{name}")
     for name in ("exchange", "place", "put_back"):  # linkops' steps that never overwrite
-        _around(videotheque.commands.linkops, name, None, f"fs:{name}")
-    _around(videotheque.commands.linkops.Journal, "append", None, "journal")
+        _around(videotheque.commands.adapters.linkops, name, None, f"fs:{name}")
+    _around(videotheque.commands.adapters.linkops.Journal, "append", None, "journal")
     _around(videotheque.projections.projector.Projector, "_apply", None, "projection")
-    _around_async(videotheque.commands.providers.http.ProviderHttp, "_send", "http")
+    _around_async(videotheque.commands.adapters.providers.http.ProviderHttp, "_send", "http")
     _REAL_PARSER[:] = [
-        videotheque.commands.importer.default_parser,
-        videotheque.commands.importer.parser_label,
+        videotheque.commands.usecases.importer.default_parser,
+        videotheque.commands.usecases.importer.parser_label,
     ]
-    import videotheque.commands.cli  # every command, imported once
+    import videotheque.commands.cli.app  # every command, imported once
 
 
 _REAL_PARSER: list[Any] = []
@@ -202,7 +202,7 @@ def _child(request: dict[str, Any]) -> None:
             os.dup2(fd, target)
         sys.stdin = open(0, closefd=False)  # noqa: SIM115
         configure()
-        from videotheque.commands.cli import main
+        from videotheque.commands.cli.app import main
 
         sys.argv = ["videotheque", *request["argv"]]
         try:
@@ -226,7 +226,7 @@ if __name__ == "__main__":
     else:
         configure()
         atexit.register(_at_exit)
-        from videotheque.commands.cli import main
+        from videotheque.commands.cli.app import main
 
         sys.argv[0] = "videotheque"
         main()

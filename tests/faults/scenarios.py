@@ -24,10 +24,10 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-import videotheque.commands.cli  # noqa: F401  (registers every command on the app)
+import videotheque.commands.cli.app  # noqa: F401  (registers every command on the app)
 from tests.faults.harness import copy_library
-from videotheque.commands.cli_base import app
-from videotheque.commands.demo_library import DemoLibrary, build_demo_library
+from videotheque.commands.cli.base import app
+from videotheque.commands.demo.library import DemoLibrary, build_demo_library
 
 NEW_FILES = 150
 ORPHANS = ("Films/Gone (2001)/Gone (2001).mkv", "Films/Lost.mkv", "Series/Nowhere - S01E01.mkv")

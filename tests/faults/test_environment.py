@@ -24,11 +24,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import videotheque.commands.cli  # noqa: F401  (registers every command on the app)
+import videotheque.commands.cli.app  # noqa: F401  (registers every command on the app)
 from tests.conftest import Lib
 from tests.fakes.provider_server import FakeProviders
 from tests.faults import harness
-from videotheque.commands.cli_base import app
+from videotheque.commands.cli.base import app
 
 pytestmark = pytest.mark.slow
 FILES = [f"Films/Film {i} ({2000 + i})/Film.{2000 + i}.mkv" for i in range(8)]

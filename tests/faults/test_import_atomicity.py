@@ -5,7 +5,7 @@ and imports the new content with ``replaces`` naming it. Saved in different batc
 plan is in file-id order), a kill between the two left either the old file *present* at
 a path that holds other content (two files at one path, for ever: the path is then
 unchanged) or the new file without its link to the old one. Found by the seeded kills of
-test_kill_commands.py; fixed in commands/importer.py (``_linked_first``).
+test_kill_commands.py; fixed in commands/usecases/importer.py (``_linked_first``).
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ import pytest
 
 from tests.fakes.provider_server import FakeProviders
 from tests.faults import harness, scenarios
-from videotheque.commands.demo_library import DemoLibrary
+from videotheque.commands.demo.library import DemoLibrary
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-import videotheque.commands.linkops as linkops
+import videotheque.commands.adapters.linkops as linkops
 from tests.conftest import Lib
 from tests.e2e.test_repair_links import AMELIE, MATRIX, NOTHING, moved_library
 from tests.link_tree import link

@@ -26,11 +26,11 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from tests.faults.harness import dump, first_difference
+from videotheque.commands.adapters.fingerprint import fingerprint
 from videotheque.commands.bootstrap import open_session
-from videotheque.commands.fingerprint import fingerprint
-from videotheque.commands.importer import import_storage
 from videotheque.commands.library import Library, store_env
-from videotheque.commands.setup import init_library
+from videotheque.commands.usecases.importer import import_storage
+from videotheque.commands.usecases.setup import init_library
 from videotheque.domain.errors import DomainError
 from videotheque.domain.ids import file_id
 from videotheque.domain.link import Link

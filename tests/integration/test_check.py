@@ -13,9 +13,9 @@ from uuid import UUID
 import pytest
 
 from tests.conftest import Lib
-from videotheque.commands import checker
+from videotheque.commands.adapters.linkscan import Roots, scan_links
 from videotheque.commands.bootstrap import open_session
-from videotheque.commands.linkscan import Roots, scan_links
+from videotheque.commands.usecases import checker
 from videotheque.domain.media_file import MediaFile
 
 

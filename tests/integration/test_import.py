@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from tests.conftest import Lib
-from videotheque.commands.fingerprint import fingerprint, fingerprint_many
+from videotheque.commands.adapters.fingerprint import fingerprint, fingerprint_many
 from videotheque.domain.media_file import MediaFile
 
 REPO = Path(__file__).resolve().parents[2]
@@ -357,7 +357,7 @@ def test_a_file_vanishing_mid_scan_is_an_error_not_a_crash(
         doomed.unlink()  # gone between the walk and the read
         return fingerprint_many(paths, **kw)
 
-    monkeypatch.setattr("videotheque.commands.importer.fingerprint_many", delete_then_hash)
+    monkeypatch.setattr("videotheque.commands.usecases.importer.fingerprint_many", delete_then_hash)
     report = run_import(lib, expect=1)
     assert counts(report) == {"new": 1}
     assert report["errors"] == [
@@ -533,7 +533,8 @@ def test_a_second_concurrent_run_exits_4(sqlite_lib: Lib) -> None:
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from commands.lock import HomeLock\n"
+            "import sys, time; from pathlib import Path\n"
+            "from videotheque.commands.adapters.lock import HomeLock\n"
             "with HomeLock(Path(sys.argv[1])):\n"
             "    print('locked', flush=True); time.sleep(60)",
             str(lib.home),
@@ -689,7 +690,7 @@ def test_config_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     """config.toml may hold a PostgreSQL password: other users must not read it."""
     from typer.testing import CliRunner
 
-    from videotheque.commands.cli import app
+    from videotheque.commands.cli.app import app
 
     home = tmp_path / "home"
     (tmp_path / "lib" / "storage").mkdir(parents=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from videotheque.commands.cli import app
+from videotheque.commands.cli.app import app
 from videotheque.commands.library import open_library
 from videotheque.domain.link import Link
 from videotheque.domain.media_file import MediaFile

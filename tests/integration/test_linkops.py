@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from videotheque.commands.linkops import Guard, Op, apply, tmp_name
-from videotheque.commands.linkscan import Roots
+from videotheque.commands.adapters.linkops import Guard, Op, apply, tmp_name
+from videotheque.commands.adapters.linkscan import Roots
 
 
 @pytest.fixture

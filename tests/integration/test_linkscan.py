@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from videotheque.commands.linkscan import Roots, inspect_link, scan_links
+from videotheque.commands.adapters.linkscan import Roots, inspect_link, scan_links
 from videotheque.domain.link_plan import LOOP, MISSING, OUTSIDE
 
 

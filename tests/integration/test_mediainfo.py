@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests import media_factory as mf
-from videotheque.commands.mediainfo import (
+from videotheque.commands.adapters.mediainfo import (
     Facts,
     analyze,
     analyze_file,
@@ -231,7 +231,7 @@ def test_a_hung_read_does_not_hold_the_process_at_exit(tmp_path: Path) -> None:
     script = (
         "import os, sys\n"
         "from pathlib import Path\n"
-        "from commands.mediainfo import analyze_many\n"
+        "from videotheque.commands.adapters.mediainfo import analyze_many\n"
         "r, w = os.pipe()\n"
         "def hang(path):\n"
         "    os.read(r, 1)\n"

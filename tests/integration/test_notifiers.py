@@ -8,7 +8,7 @@ import base64
 import pytest
 
 from tests.fakes.media_servers import free_port, running
-from videotheque.commands.notifiers import ServerConfig, deliver, server_path
+from videotheque.commands.adapters.notifiers import ServerConfig, deliver, server_path
 
 VIDEO = "/srv/lib/video"
 TOKEN = "secret-token"

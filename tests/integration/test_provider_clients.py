@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 import pytest
 
 from tests.fakes.provider_server import TMDB_KEY, TMDB_TOKEN, TVDB_KEY, FakeProviders
-from videotheque.commands.providers import tmdb, tvdb
-from videotheque.commands.providers.base import ProviderAuthError, ProviderError
-from videotheque.commands.providers.http import ProviderHttp, RetryPolicy
+from videotheque.commands.adapters.providers import tmdb, tvdb
+from videotheque.commands.adapters.providers.base import ProviderAuthError, ProviderError
+from videotheque.commands.adapters.providers.http import ProviderHttp, RetryPolicy
 
 T = TypeVar("T")
 FAST = RetryPolicy(attempts=4, initial=0.05, maximum=0.2, jitter=0.02)

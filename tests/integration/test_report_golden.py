@@ -27,7 +27,7 @@ from tests.report_story import (
     story,  # noqa: F401  (fixture)
 )
 from videotheque.commands.bootstrap import app_version, open_session
-from videotheque.commands.reporter import build_report
+from videotheque.commands.usecases.reporter import build_report
 
 GOLDEN = Path(__file__).parent.parent / "fixtures" / "golden"
 GENERATED = datetime(2024, 3, 7, 12, 0, tzinfo=UTC)

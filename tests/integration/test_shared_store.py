@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-import videotheque.commands.cli  # noqa: F401  (registers every command on the app)
-from videotheque.commands.cli_base import app
+import videotheque.commands.cli.app  # noqa: F401  (registers every command on the app)
+from videotheque.commands.cli.base import app
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,7 +73,7 @@ def test_two_machines_on_one_postgres_store_converge(tmp_path: Path, pg_store: s
             [
                 sys.executable,
                 "-m",
-                "videotheque.commands.cli",
+                "videotheque.commands.cli.app",
                 "import",
                 "--json",
                 "--home",
@@ -243,7 +243,7 @@ def test_machines_opening_one_store_at_the_same_moment_all_succeed(
                 [
                     sys.executable,
                     "-m",
-                    "videotheque.commands.cli",
+                    "videotheque.commands.cli.app",
                     *args,
                     "--home",
                     str(h),
@@ -272,7 +272,7 @@ def test_an_import_that_meets_another_machines_is_planned_again(
     conflicts (IntegrityError on the new files; StalePlanError on the move, found first),
     so A catches up, plans again and records nothing twice."""
     from videotheque.commands.bootstrap import open_session
-    from videotheque.commands.importer import import_storage
+    from videotheque.commands.usecases.importer import import_storage
 
     real = tmp_path / "nas" / "storage"
     real.mkdir(parents=True)

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import videotheque.commands.cli
+import videotheque.commands.cli.app
 import videotheque.projections.events
 from tests.faults.harness import dump
-from videotheque.commands.cli_base import app
+from videotheque.commands.cli.base import app
 from videotheque.commands.library import open_library
 from videotheque.projections.events import cut_payload, decode
 from videotheque.projections.projector import Projector

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import PG_URL
-from videotheque.commands.cli import app
+from videotheque.commands.cli.app import app
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> Any:

@@ -180,7 +180,7 @@ def score(parse: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
 if __name__ == "__main__":  # pragma: no cover - developer aid
     import sys
 
-    from videotheque.commands.naming import parse_name
+    from videotheque.commands.adapters.naming import parse_name
 
     parser = guessit_alone if sys.argv[1:] == ["guessit"] else parse_name
     result = score(parser)

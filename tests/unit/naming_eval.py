@@ -82,7 +82,7 @@ def accuracy(parse: Any, cases: list[dict[str, Any]]) -> tuple[float, list[tuple
 if __name__ == "__main__":  # pragma: no cover - developer aid
     import sys
 
-    from videotheque.commands.naming import parse_name
+    from videotheque.commands.adapters.naming import parse_name
 
     split = sys.argv[1] if len(sys.argv) > 1 else None
     cases = load_cases(split)

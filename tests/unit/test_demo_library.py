@@ -10,8 +10,8 @@ import defusedxml.ElementTree as DET
 import pytest
 import xxhash
 
-from videotheque.commands.demo_library import DemoLibrary, build_demo_library
-from videotheque.commands.fingerprint import fingerprint
+from videotheque.commands.adapters.fingerprint import fingerprint
+from videotheque.commands.demo.library import DemoLibrary, build_demo_library
 
 WINDOW = 64 * 1024
 VIDEO_SUFFIXES = {".mkv", ".mp4", ".avi", ".m4v"}

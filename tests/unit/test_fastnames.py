@@ -1,4 +1,4 @@
-"""commands/fastnames.py: wherever the fast path answers, its answer is the full parse's.
+"""commands/adapters/fastnames.py: wherever the fast path answers, its answer is the full parse's.
 
 The guard runs both parsers over every labelled name the project has (the naming and
 matching sets), guessit's own test suite read from the installed package, and a generated
@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from tests.name_sets import name_sets
-from videotheque.commands import naming
-from videotheque.commands.fastnames import parse_fast
+from videotheque.commands.adapters import naming
+from videotheque.commands.adapters.fastnames import parse_fast
 
 GENERATED = 800
 

@@ -12,8 +12,8 @@ import xxhash
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import videotheque.commands.fingerprint
-from videotheque.commands.fingerprint import CHUNK, fingerprint, fingerprint_many
+import videotheque.commands.adapters.fingerprint
+from videotheque.commands.adapters.fingerprint import CHUNK, fingerprint, fingerprint_many
 
 
 def reference(path: Path) -> str:
@@ -78,13 +78,18 @@ def test_fingerprint_many_keeps_order_and_reports_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool: str
 ) -> None:
     if pool != "threads":  # a big import's way (worker processes), on fewer files
-        monkeypatch.setattr(videotheque.commands.fingerprint, "PROCESS_THRESHOLD", 100)
-        monkeypatch.setattr(videotheque.commands.fingerprint, "SLICE", 16)
+        monkeypatch.setattr(videotheque.commands.adapters.fingerprint, "PROCESS_THRESHOLD", 100)
+        monkeypatch.setattr(videotheque.commands.adapters.fingerprint, "SLICE", 16)
         # forkserver when other threads run in the process, fork when none does
         monkeypatch.setattr(
-            videotheque.commands.fingerprint, "_threads", lambda: 1 if pool == "fork" else 3
+            videotheque.commands.adapters.fingerprint,
+            "_threads",
+            lambda: 1 if pool == "fork" else 3,
         )
-        assert videotheque.commands.fingerprint.worker_pool_context().get_start_method() == pool
+        assert (
+            videotheque.commands.adapters.fingerprint.worker_pool_context().get_start_method()
+            == pool
+        )
     paths = []
     for i in range(300):  # enough to go through the pool
         p = tmp_path / f"{i:03d}.mkv"

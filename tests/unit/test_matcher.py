@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from videotheque.commands.matcher import Query, match, rank, similarity, year_penalty
-from videotheque.commands.providers.base import Candidate
+from videotheque.commands.adapters.providers.base import Candidate
+from videotheque.commands.adapters.providers.matcher import (
+    Query,
+    match,
+    rank,
+    similarity,
+    year_penalty,
+)
 from videotheque.domain.titles import Decision
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from videotheque.commands.mediainfo import facts_from_json, hdr_label
+from videotheque.commands.adapters.mediainfo import facts_from_json, hdr_label
 
 
 @pytest.mark.parametrize(

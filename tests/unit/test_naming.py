@@ -1,4 +1,5 @@
-"""commands/naming.py: the interface, each folder-aware rule, and names that must not crash it."""
+"""commands/adapters/naming.py: the interface, each folder-aware rule, and names that must not
+crash it."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from videotheque.commands import naming
-from videotheque.commands.naming import (
+from videotheque.commands.adapters import naming
+from videotheque.commands.adapters.naming import (
     PARSER_NAME,
     PARSER_VERSION,
     RESULT_KEYS,

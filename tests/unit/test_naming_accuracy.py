@@ -20,8 +20,8 @@ from tests.unit.naming_eval import (
     title_key,
     wrong_fields,
 )
-from videotheque.commands.demo_library import build_demo_library
-from videotheque.commands.naming import parse_name
+from videotheque.commands.adapters.naming import parse_name
+from videotheque.commands.demo.library import build_demo_library
 
 OURS_FLOOR = 0.98
 HOLDOUT_FLOOR = 0.95

@@ -15,7 +15,7 @@ import yaml
 
 from tests.unit.guessit_suite import Entry, as_guessit, guessit_alone, load_entries, score
 from tests.unit.guessit_suite import wrong_fields as suite_wrong_fields
-from videotheque.commands.naming import parse_name
+from videotheque.commands.adapters.naming import parse_name
 
 FLOOR = 0.98
 LISTED = Path(__file__).resolve().parents[1] / "fixtures" / "guessit_suite_disagreements.yml"

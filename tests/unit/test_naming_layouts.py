@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.unit.naming_eval import accuracy
-from videotheque.commands.naming import parse_name
+from videotheque.commands.adapters.naming import parse_name
 
 LAYOUTS = Path(__file__).resolve().parents[1] / "fixtures" / "layouts_set.json"
 FLOOR = 0.98

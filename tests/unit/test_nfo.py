@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from videotheque.commands.providers.base import MOVIE, SERIES
-from videotheque.commands.providers.nfo import NfoError, read_nfo, sidecars
+from videotheque.commands.adapters.providers.base import MOVIE, SERIES
+from videotheque.commands.adapters.providers.nfo import NfoError, read_nfo, sidecars
 from videotheque.domain.titles import ExternalIds
 
 KODI_MOVIE = """<?xml version="1.0" encoding="UTF-8" standalone="yes" ?>

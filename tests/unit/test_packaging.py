@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import videotheque
-from videotheque.commands.cli import app
+from videotheque.commands.cli.app import app
 
 REPO = Path(__file__).resolve().parents[2]
 FOLDERS = ("domain", "projections", "commands", "reports")

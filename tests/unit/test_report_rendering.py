@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from jinja2 import UndefinedError
 
+from videotheque.commands.cli.moments import parse_moment
 from videotheque.commands.errors import UsageError
-from videotheque.commands.moments import parse_moment
 from videotheque.reports.charts import events_chart, family_of, integrity_chart
 from videotheque.reports.render import candidates_text, environment, md, render, title_of, visible
 

@@ -1,0 +1,1 @@
+"""The outside world: file system, fingerprints, MediaInfo, names, providers, links, store locks."""

@@ -1,0 +1,688 @@
+"""File-system actions on links, each recorded as an event, safe against a kill.
+
+Every action is an ``Op``: the state it expects at one or two paths (``before``), the
+state it leaves (``after``), and the ``Link`` method that records it. Three kinds:
+
+- ``retarget``: one path, text A -> text B (a symlink to B is made under a temporary name
+  in the same folder, then exchanged with the link in one atomic step, and the old link,
+  now under the temporary name, is removed);
+- ``create``: one path, nothing -> text B (``symlink`` never overwrites);
+- ``move``: a link goes from S to D with its text unchanged (a hard link of the symlink
+  itself, or a copy of it when S and D are on different file systems, then S is
+  unlinked; D is never overwritten).
+
+Crash safety, with a write-ahead journal. For each batch: (1) each op is checked against
+the disk (a link that changed since the plan is left alone and reported); (2) the ops are
+appended to ``<home>/journal/links-<run id>.jsonl`` and fsync'd; (3) the file system is
+changed; (4) the events of the ops that succeeded are saved in one atomic append. A kill
+before (2) leaves nothing; between (2) and (4) leaves actions done on disk but not recorded:
+the next run of any link command reads the journal first and, for each op whose link
+aggregate still has the version the op expected (its event is not in the store), looks at
+the disk: the ``after`` state is recorded now (with the interrupted run's id and
+``recovered_by``), a half-done move is finished, a ``before`` state means it never
+happened, anything else is reported and left alone. Ops are idempotent: an op whose
+``after`` state is already on disk is done. The journal is removed once its run saved
+everything. The home lock makes this single-writer.
+
+Never overwriting. Between the last look at a path and the change, a person or a program
+may put a real file there. No step here can replace or remove it: a link is put in place
+with ``renameat2(RENAME_EXCHANGE)`` (Linux; ``renamex_np(RENAME_SWAP)`` on macOS), and
+what came back under the temporary name is checked: the old link is removed, anything
+else is swapped back at once and the op reported. Where the system cannot swap, the old
+link is first renamed aside to a name of ours, checked, and the new one put in place with
+``RENAME_NOREPLACE`` / ``RENAME_EXCL`` (or a ``symlink``, which never overwrites): for a
+moment the path holds nothing. A link is removed by renaming it aside first, then
+checking that what was renamed is that link before unlinking it (what is not is renamed
+back). Every unlink is of a name of ours, after such a check; the one window left is
+between that check and the unlink of our own name, where only something that renamed
+its file to our hidden ``.vtq-...`` name could be hit. A kill between two of these steps
+is settled by the next run (``_settle``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import json
+import os
+import posixpath
+import signal
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from videotheque.commands.adapters.linkscan import Roots, resolve_text
+from videotheque.commands.bootstrap import Session
+from videotheque.commands.errors import UsageError
+from videotheque.domain.errors import DomainError
+from videotheque.domain.link import QUARANTINED, REMOVED, Link
+from videotheque.domain.paths import display, is_within
+
+NOT_A_LINK = "\x00not-a-link"  # what observe() says of a file or folder at a path
+BATCH = 1000
+JOURNAL_DIR = "journal"
+# Test-only fault injection (tests/e2e/test_links_kill.py); never set it otherwise.
+# "PHASE:N" SIGKILLs the process the N-th time it reaches PHASE: "journal" (a batch is
+# journaled, nothing done), "tmp" (a retarget's temporary link exists), "moved" (a moved
+# link exists at both names), "applied" (an op is done on disk), "saved" (a batch's events
+# are in the store).
+KILL_ENV = "VIDEOTHEQUE_TEST_KILL_LINKS"
+_kill_counts: dict[str, int] = {}
+
+
+def _checkpoint(phase: str) -> None:
+    spec = os.environ.get(KILL_ENV)
+    if not spec:
+        return
+    want, _, count = spec.partition(":")
+    if want != phase:
+        return
+    _kill_counts[phase] = _kill_counts.get(phase, 0) + 1
+    if _kill_counts[phase] >= int(count or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass
+class Op:
+    """One file-system action on a link and the event that records it."""
+
+    kind: str  # retarget | create | move
+    link_id: str
+    link: str  # relative to the video root
+    version: int | None  # the Link aggregate's version before (None: not tracked yet)
+    paths: list[str]  # absolute: [P] or [S, D]
+    before: list[str | None]  # expected text at each path (None: nothing there)
+    after: list[str | None]
+    method: str  # the Link method that records it
+    kwargs: dict[str, Any]
+    run_id: str
+    track: dict[str, Any] | None = None  # Link.track() arguments when not tracked yet
+    tmp: str | None = None  # retarget: the temporary name
+    allow_outside: bool = False  # undo may put back a text that pointed outside storage
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=True)
+
+    @classmethod
+    def from_json(cls, line: str) -> Op:
+        return cls(**json.loads(line))
+
+
+@dataclass
+class Outcome:
+    op: Op
+    ok: bool
+    reason: str = ""
+    already: bool = False
+    error: bool = False  # the system refused (permission, I/O): not a conflict on disk
+
+
+@dataclass
+class Recovery:
+    recorded: list[Op] = field(default_factory=list)
+    not_done: int = 0
+    conflicts: list[tuple[Op, str]] = field(default_factory=list)
+    journals: int = 0
+
+
+def roots_of(session: Session) -> Roots:
+    c = session.config
+    if c.storage is None or c.video is None or c.trash is None:
+        raise UsageError("the library has no storage, video or trash root: run `init` again")
+    from videotheque.commands.usecases.setup import check_roots
+
+    storage = Path(os.path.abspath(c.storage))
+    video = Path(os.path.abspath(c.video))
+    trash = Path(os.path.abspath(c.trash))
+    check_roots(storage, video, trash)
+    roots = Roots.of(os.fsdecode(storage), os.fsdecode(video), os.fsdecode(trash))
+    check_roots(
+        Path(roots.real_storage), Path(roots.real_video), Path(os.path.realpath(roots.trash))
+    )
+    return roots
+
+
+# -- observing and acting -------------------------------------------------------------
+
+
+def observe(path: str) -> str | None:
+    """The text of the symlink at ``path``, None when nothing is there, NOT_A_LINK else."""
+    try:
+        return os.readlink(path)
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.EINVAL:
+            return NOT_A_LINK
+        raise
+
+
+def _shown(text: str | None) -> str:
+    if text is None:
+        return "nothing"
+    if text == NOT_A_LINK:
+        return "a file or folder"
+    return "a link to " + display(text)
+
+
+class Guard:
+    """Where the tool may write: inside the video and trash roots (their real folders),
+    and links that name something inside storage."""
+
+    def __init__(self, roots: Roots) -> None:
+        self.roots = roots
+        self.writable = [roots.real_video, os.path.realpath(roots.trash)]
+
+    def check_place(self, path: str) -> None:
+        parent = posixpath.dirname(path)
+        while not os.path.lexists(parent):  # the nearest existing folder decides
+            parent = posixpath.dirname(parent)
+        real = os.path.realpath(parent)
+        if not any(is_within(real, w) for w in self.writable):
+            raise UnsafeError(
+                f"{display(path)} lies outside the video and trash roots (through {real})"
+            )
+
+    def check_text(self, path: str, text: str) -> None:
+        real_dir = os.path.realpath(posixpath.dirname(path))
+        resolved = resolve_text(text, real_dir)
+        if self.roots.storage_relative(resolved) is None:
+            raise UnsafeError(
+                f"refusing to write {display(path)} -> {display(text)}: outside the storage root"
+            )
+        if self.roots.really_inside(resolved) is None:  # through a symlinked folder
+            raise UnsafeError(
+                f"refusing to write {display(path)} -> {display(text)}: it leads out of the"
+                f" storage root (to {display(os.path.realpath(resolved))})"
+            )
+
+
+class UnsafeError(Exception):
+    pass
+
+
+def apply(op: Op, guard: Guard) -> Outcome:
+    """Do one op unless the disk is not what it expects; idempotent."""
+    try:
+        now = [observe(p) for p in op.paths]
+    except OSError as exc:
+        return Outcome(op, False, f"cannot look at it: {exc.strerror}", error=True)
+    if now == op.after:
+        return Outcome(op, True, already=True)
+    if op.kind == "move" and now == [op.before[0], op.before[0]]:
+        return _finish_move(op)  # a move cut short: both names hold the same link
+    if now != op.before:
+        where = ", ".join(
+            f"{display(p)} is {_shown(n)} (expected {_shown(b)})"
+            for p, n, b in zip(op.paths, now, op.before, strict=True)
+            if n != b
+        )
+        return Outcome(op, False, f"changed since the plan, left alone: {where}")
+    try:
+        for p in op.paths:
+            guard.check_place(p)
+        if op.kind in ("retarget", "create") and not op.allow_outside:
+            text = op.after[0]
+            assert text is not None
+            guard.check_text(op.paths[0], text)
+        if op.kind == "retarget":
+            return _retarget(op)
+        if op.kind == "create":
+            return _create(op)
+        if op.kind == "move":
+            return _move(op)
+    except UnsafeError as exc:
+        return Outcome(op, False, str(exc))
+    except OSError as exc:
+        where = f" ({display(exc.filename)})" if isinstance(exc.filename, str) else ""
+        return Outcome(op, False, f"{exc.strerror or exc}{where}", error=True)
+    raise ValueError(f"unknown op kind {op.kind}")
+
+
+def _retarget(op: Op) -> Outcome:
+    path, old, new = op.paths[0], op.before[0], op.after[0]
+    assert new is not None and old is not None and op.tmp is not None
+    _settle(op)
+    os.symlink(new, op.tmp)
+    _checkpoint("tmp")
+    if observe(path) != old:  # changed at the last moment
+        os.unlink(op.tmp)
+        return Outcome(op, False, f"changed while being repaired, left alone: {display(path)}")
+    if exchange(op.tmp, path):
+        if observe(op.tmp) == old:  # what was swapped out is the link the plan saw
+            os.unlink(op.tmp)
+            return Outcome(op, True)
+        exchange(op.tmp, path)  # not the link: swapped back at once, left as it was
+        if observe(op.tmp) == new:
+            os.unlink(op.tmp)
+        return Outcome(op, False, f"{_appeared(path)} while being repaired: left alone")
+    # No swap on this system: the old link aside (checked), then the new one in its place.
+    aside = aside_name(op)
+    os.rename(path, aside)
+    if observe(aside) != old:
+        put_back(aside, path)
+        os.unlink(op.tmp)
+        return Outcome(op, False, f"{_appeared(path)} while being repaired: left alone")
+    try:
+        place(op.tmp, path, new)
+    except FileExistsError:  # something arrived in the moment the path was empty
+        os.unlink(op.tmp)
+        os.unlink(aside)  # the old link, checked above; what arrived stays
+        return Outcome(op, False, f"{_appeared(path)} while being repaired: left alone")
+    os.unlink(aside)
+    return Outcome(op, True)
+
+
+def _appeared(path: str) -> str:
+    return f"something else appeared at {display(path)}"
+
+
+def _settle(op: Op) -> None:
+    """Remove or put back our own temporary names left by a kill (only if they are ours)."""
+    if op.kind == "retarget" and op.tmp is not None:
+        path, old, new = op.paths[0], op.before[0], op.after[0]
+        aside = aside_name(op)
+        if observe(aside) == old:
+            if observe(path) is None:  # killed with the old link aside: it goes back
+                put_back(aside, path)
+            elif observe(path) == new:  # killed before the old link was removed
+                os.unlink(aside)
+        if observe(op.tmp) in (old, new):  # ours (the old link after a swap, or the new)
+            os.unlink(op.tmp)
+    elif op.kind == "move":
+        src, dst = op.paths
+        text = op.before[0]
+        aside = aside_name(op)
+        if text is not None and observe(aside) == text:
+            if observe(dst) == text:  # killed before the link renamed aside was unlinked
+                os.unlink(aside)
+            elif observe(src) is None:
+                put_back(aside, src)
+
+
+def _clear_tmp(op: Op) -> None:
+    """Remove our own temporary names left by a kill (only if they are ours)."""
+    _settle(op)
+
+
+def _create(op: Op) -> Outcome:
+    path, new = op.paths[0], op.after[0]
+    assert new is not None
+    os.makedirs(posixpath.dirname(path), exist_ok=True)
+    try:
+        os.symlink(new, path)
+    except FileExistsError:
+        return Outcome(op, False, f"something appeared at {display(path)}: left alone")
+    return Outcome(op, True)
+
+
+def _move(op: Op) -> Outcome:
+    src, dst = op.paths
+    text = op.before[0]
+    assert text is not None
+    os.makedirs(posixpath.dirname(dst), exist_ok=True)
+    try:
+        os.link(src, dst, follow_symlinks=False)  # the symlink itself, never its target
+    except FileExistsError:
+        return Outcome(op, False, f"{display(dst)} exists: never overwritten")
+    except OSError:  # another file system, or hard links not allowed: copy the link
+        try:
+            os.symlink(text, dst)
+        except FileExistsError:
+            return Outcome(op, False, f"{display(dst)} exists: never overwritten")
+        try:
+            st = os.lstat(src)
+            os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
+        except OSError:
+            pass
+    _checkpoint("moved")
+    return _finish_move(op)
+
+
+def _finish_move(op: Op) -> Outcome:
+    src, dst = op.paths
+    text = op.before[0]
+    if observe(dst) != text or observe(src) != text:
+        return Outcome(op, False, f"changed while being moved, left alone: {display(src)}")
+    # The same link is safe at dst; the one at src goes, and only if it still is that link.
+    aside = aside_name(op)
+    os.rename(src, aside)
+    if observe(aside) != text:
+        put_back(aside, src)
+        if observe(dst) == text:  # our copy of the link: the move did not happen
+            os.unlink(dst)
+        return Outcome(op, False, f"{_appeared(src)} while being moved: left alone")
+    os.unlink(aside)
+    return Outcome(op, True)
+
+
+# -- file-system steps that never overwrite ---------------------------------------------
+
+_RENAME_NOREPLACE = 1  # <linux/fs.h>
+_RENAME_EXCHANGE = 2
+_MAC_RENAME_SWAP = 0x2  # <stdio.h> renamex_np
+_MAC_RENAME_EXCL = 0x4
+_AT_FDCWD = -100
+_UNSUPPORTED = {errno.EINVAL, errno.ENOSYS, errno.EPERM, getattr(errno, "ENOTSUP", 95),
+                getattr(errno, "EOPNOTSUPP", 95)}  # fmt: skip
+_libc: Any = None
+
+
+def _c() -> Any:
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+    return _libc
+
+
+def _rename_flags(src: str, dst: str, linux: int, mac: int) -> bool:
+    """``rename`` with flags; False when this system or file system cannot do it."""
+    try:
+        libc = _c()
+        if sys.platform == "darwin":
+            fn, args = libc.renamex_np, (os.fsencode(src), os.fsencode(dst), mac)
+        else:
+            fn = libc.renameat2
+            args = (_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), linux)
+    except (AttributeError, OSError):  # an older C library
+        return False
+    if fn(*args) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in _UNSUPPORTED:
+        return False
+    raise OSError(err, os.strerror(err), src, None, dst)
+
+
+def exchange(a: str, b: str) -> bool:
+    """Swap two names in one atomic step (both must exist); False when not supported."""
+    return _rename_flags(a, b, _RENAME_EXCHANGE, _MAC_RENAME_SWAP)
+
+
+def place(src: str, dst: str, text: str) -> None:
+    """Move our symlink ``src`` (text ``text``) to ``dst``, never replacing anything there
+    (FileExistsError)."""
+    if _rename_flags(src, dst, _RENAME_NOREPLACE, _MAC_RENAME_EXCL):
+        return
+    os.symlink(text, dst)  # symlink() never overwrites either
+    os.unlink(src)
+
+
+def put_back(aside: str, path: str) -> None:
+    """Return what was renamed aside to ``path``, never over something that arrived since
+    (then it stays under the aside name, and the error says so)."""
+    if _rename_flags(aside, path, _RENAME_NOREPLACE, _MAC_RENAME_EXCL):
+        return
+    try:
+        os.link(aside, path, follow_symlinks=False)  # a hard link never overwrites
+    except FileExistsError as exc:
+        raise OSError(
+            errno.EEXIST, f"{display(path)} is taken again: what was there is at {display(aside)}"
+        ) from exc
+    os.unlink(aside)
+
+
+def aside_name(op: Op) -> str:
+    """Where a link is renamed while it is checked (deterministic: a kill is settled)."""
+    path = op.paths[0]
+    return posixpath.join(posixpath.dirname(path), f".vtq-{op.link_id[:12]}.old")
+
+
+# -- recording ------------------------------------------------------------------------
+
+
+def load_link(session: Session, op: Op) -> Link:
+    """The aggregate an op records on, at the version the op expects."""
+    if op.version is None:
+        assert op.track is not None
+        return Link.track(**op.track)
+    link: Any = session.library.repository.get(UUID(op.link_id))
+    assert isinstance(link, Link)
+    if link.version != op.version:
+        raise DomainError(
+            f"link {display(op.link)} changed in the store since the plan "
+            f"(version {link.version}, expected {op.version})"
+        )
+    return link
+
+
+def record(link: Link, op: Op, recovered_by: str | None = None) -> None:
+    kwargs = dict(op.kwargs)
+    if recovered_by is not None:
+        kwargs["recovered_by"] = recovered_by
+    getattr(link, op.method)(**kwargs)
+
+
+class Journal:
+    """The write-ahead journal of one run's link actions."""
+
+    def __init__(self, home: Path, run_id: str) -> None:
+        self.dir = home / JOURNAL_DIR
+        self.path = self.dir / f"links-{run_id}.jsonl"
+
+    def append(self, ops: Sequence[Op]) -> None:
+        if not ops:
+            return
+        new = not self.path.exists()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="ascii") as f:
+            for op in ops:
+                f.write(op.to_json() + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        if new:
+            _fsync_dir(self.dir)
+
+    def close(self) -> None:
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def pending_journals(home: Path) -> list[Path]:
+    d = home / JOURNAL_DIR
+    return sorted(d.glob("links-*.jsonl")) if d.is_dir() else []
+
+
+class CorruptJournalError(Exception):
+    """A journal this program did not write as it stands (bytes that are not ASCII, a
+    damaged line before the last): its ops cannot be trusted."""
+
+
+def _read_journal(path: Path) -> Iterator[Op]:
+    """The ops of a journal. Only its last line may be cut (the kill came while it was
+    written): that op never started and is skipped. Anything else unreadable raises
+    :class:`CorruptJournalError`."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CorruptJournalError(f"cannot read it: {exc.strerror or exc}") from exc
+    if not data.isascii():
+        raise CorruptJournalError("it holds bytes that are not ASCII")
+    lines = [line.strip() for line in data.decode("ascii").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    ops: list[Op] = []
+    for number, line in enumerate(lines, 1):
+        if not line:
+            continue
+        try:
+            ops.append(Op.from_json(line))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            if number == len(lines):  # a line cut by the kill: its op never started
+                break
+            raise CorruptJournalError(f"line {number} is damaged ({type(exc).__name__})") from exc
+    yield from ops
+
+
+def set_aside(path: Path, reason: str) -> str:
+    """Rename a corrupt journal to ``*.corrupt`` (never deleted) and say what it means."""
+    target = path.with_name(path.name + ".corrupt")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.{n}.corrupt")
+    os.rename(path, target)
+    return (
+        f"link journal {path} is corrupt ({reason}): set aside as {target.name}; the link "
+        "actions of the interrupted run it described were not settled (`check` lists any "
+        "link it left unrecorded)"
+    )
+
+
+def recover(session: Session, run_id: str) -> Recovery:
+    """Settle what interrupted runs left in their journals (see the module docstring)."""
+    result = Recovery()
+    for path in pending_journals(session.home):
+        result.journals += 1
+        pending: dict[str, Link] = {}
+        try:
+            ops = list(_read_journal(path))
+        except CorruptJournalError as exc:
+            session.notices.append(set_aside(path, str(exc)))
+            continue
+        for op in ops:
+            _clear_tmp(op)
+            current = _current(session, op, pending)
+            version = current.version if current is not None else None
+            if version != op.version:
+                if current is None or not _reflects(current, op):
+                    result.conflicts.append(
+                        (op, "the store changed since the interrupted run: left alone")
+                    )
+                continue  # else its event is in the store: recorded before the kill
+            try:
+                now = [observe(p) for p in op.paths]
+            except OSError as exc:
+                result.conflicts.append((op, f"cannot look at it: {exc.strerror}"))
+                continue
+            if now == op.before:
+                result.not_done += 1
+                continue
+            if now != op.after:
+                if op.kind == "move" and now == [op.before[0], op.before[0]]:
+                    done = _finish_move(op)
+                    if not done.ok:
+                        result.conflicts.append((op, done.reason))
+                        continue
+                else:
+                    result.conflicts.append((op, "changed since the interrupted run: left alone"))
+                    continue
+            try:
+                link = pending.get(op.link_id) or load_link(session, op)
+                record(link, op, recovered_by=run_id)
+            except DomainError as exc:
+                result.conflicts.append((op, str(exc)))
+                continue
+            pending[op.link_id] = link
+            result.recorded.append(op)
+        if pending:
+            session.library.save_in_batches(list(pending.values()))
+        path.unlink()
+    return result
+
+
+def _current(session: Session, op: Op, pending: dict[str, Link]) -> Link | None:
+    if op.link_id in pending:
+        return pending[op.link_id]
+    try:
+        link: Any = session.library.repository.get(UUID(op.link_id))
+    except AggregateNotFoundError:
+        return None
+    return link if isinstance(link, Link) else None
+
+
+def _reflects(link: Link, op: Op) -> bool:
+    """True when the aggregate's state is what recording ``op`` leaves."""
+    k = op.kwargs
+    if op.method == "quarantine":
+        return link.state == QUARANTINED and link.trash_path == k["trash_path"]
+    if op.method == "remove":
+        return link.state == REMOVED and link.trash_path == k["trash_path"]
+    return link.target == k.get("new_target", k.get("target"))
+
+
+# -- running a list of ops --------------------------------------------------------------
+
+
+def execute(
+    session: Session,
+    roots: Roots,
+    journal: Journal,
+    ops: Sequence[Op],
+    on_outcome: Callable[[Outcome], None] | None = None,
+    batch: int | None = None,
+) -> list[Outcome]:
+    """Journal, apply and record ``ops`` in batches (see the module docstring)."""
+    guard = Guard(roots)
+    outcomes: list[Outcome] = []
+    size = batch or int(os.environ.get("VIDEOTHEQUE_LINK_BATCH", BATCH))
+    for chunk in _batches(ops, size):
+        prepared: list[tuple[Op, Link]] = []
+        for op in chunk:
+            try:
+                link = load_link(session, op)
+                record(link, op)  # validates; saved only if the disk action succeeds
+            except DomainError as exc:
+                out = Outcome(op, False, str(exc))
+                outcomes.append(out)
+                if on_outcome:
+                    on_outcome(out)
+                continue
+            prepared.append((op, link))
+        journal.append([op for op, _ in prepared])
+        _checkpoint("journal")
+        done: list[Link] = []
+        for op, link in prepared:
+            out = apply(op, guard)
+            _checkpoint("applied")
+            if out.ok and out.already:
+                out = Outcome(op, False, "already so on disk (not done by this run)", True)
+            elif out.ok:
+                done.append(link)
+            outcomes.append(out)
+            if on_outcome:
+                on_outcome(out)
+        if done:
+            session.library.save_in_batches(done)
+            _checkpoint("saved")
+    return outcomes
+
+
+def _batches(ops: Sequence[Op], size: int) -> Iterator[list[Op]]:
+    """Runs of at most ``size`` ops, never two ops on the same link in one run."""
+    current: list[Op] = []
+    ids: set[str] = set()
+    for op in ops:
+        if len(current) >= size or op.link_id in ids:
+            yield current
+            current, ids = [], set()
+        current.append(op)
+        ids.add(op.link_id)
+    if current:
+        yield current
+
+
+def tmp_name(path: str, link_id: str) -> str:
+    """The temporary name a retarget uses next to the link (short, deterministic)."""
+    return posixpath.join(posixpath.dirname(path), f".vtq-{link_id[:12]}.tmp")
