@@ -65,7 +65,7 @@ def start_slow_import(lib: Lib, tmp_path: Path, seconds: float) -> subprocess.Po
 
 
 def test_read_only_commands_answer_during_an_import(lib: Lib, tmp_path: Path) -> None:
-    importer = start_slow_import(lib, tmp_path, seconds=30)
+    importer = start_slow_import(lib, tmp_path, seconds=120)  # killed at the end
     try:
         behind = f"(an import is running: pid {importer.pid}); showing the catalog as of"
         # A writer is refused, as before.
