@@ -27,7 +27,7 @@ if tops != {"videotheque"}:
 missing = []
 for folder in ("domain", "projections", "commands", "reports"):
     for path in (repo / folder).rglob("*"):
-        if path.suffix in {".py", ".sql", ".j2"} and "__pycache__" not in path.parts:
+        if path.suffix in {".py", ".sql", ".j2", ".json"} and "__pycache__" not in path.parts:
             rel = path.relative_to(repo).as_posix()
             if rel.startswith("commands/toplevel/"):
                 rel = rel.removeprefix("commands/toplevel/")

@@ -1,10 +1,12 @@
 """The read side of reports, ``diff`` and time travel: every SELECT they need lives here.
 
-The sections about enrichment, links and integrity read the ``events`` and ``runs``
-tables only (the audit trail every projection shares), never the tables the ``enrich``,
-``repair-links`` and ``check`` projections add: a report works whatever those tables are,
-and an empty section says so. Payload keys are read leniently (``provider_id`` or ``id``,
-``title`` or ``name``...), because the audit trail outlives any one version of an event.
+What the library is now (or was, replayed) comes from the projection tables: each file's
+match from ``enrichment``, the validation queue from ``pending`` (and the files a person
+rejected every proposal for, ``enrichment.match_status = 'rejected'``). What happened in a
+window comes from the ``events`` and ``runs`` tables (the audit trail every projection
+shares), read with the payload keys the events of ``domain/`` record (``Enriched``:
+provider, provider_id, title, original_title, year, score, candidates; ``LinkRepaired``:
+link, old_target, new_target, target_path, method; ...), and nothing else.
 
 Timestamps come back as naive UTC ``datetime`` objects (``timezone('UTC', ...)``): the
 caller shows them in the zone it chooses, so a report does not depend on DuckDB's session
@@ -39,15 +41,17 @@ INTEGRITY_KEYS = (
     "unreadable_media",
 )  # fmt: skip
 
-# What the latest enrichment event of a file says about it.
+# How the ``enrichment`` table's ``match_status`` is shown: a file a person rejected every
+# proposal for waits in the validation queue like an ambiguous one.
 MATCH_STATUS = {
-    "Enriched": "enriched",
-    "MatchValidated": "validated",
-    "MatchAmbiguous": "pending",
-    "NoMatch": "pending",
-    "MatchRejected": "pending",
-    "EnrichmentFailed": "failed",
+    "enriched": "enriched",
+    "validated": "validated",
+    "pending": "pending",
+    "rejected": "pending",
+    "failed": "failed",
 }
+# Why a file waits for a person (``pending.reason``, or a rejection).
+QUEUE_REASON = {"ambiguous": "ambiguous", "no_match": "no match", "rejected": "rejected"}
 
 
 def _in(values: Iterable[str]) -> str:
@@ -60,7 +64,8 @@ def _in(values: Iterable[str]) -> str:
 BOOKKEEPING_TYPES = ("Started", "Finished", "FindingsRecorded", "Tracked")
 _NOT_BOOKKEEPING = f"e.aggregate <> 'Run' AND e.type NOT IN {_in(BOOKKEEPING_TYPES)}"
 
-# The file an event is about: its originator for MediaFile events, else a ``file_id`` key.
+# The file an event is about: its originator for MediaFile events, else the ``file_id`` a
+# Link event records (the file behind the link).
 _FILE_ID = "coalesce(e.file_id, TRY_CAST(json_extract_string(e.payload, '$.file_id') AS UUID))"
 
 
@@ -132,14 +137,6 @@ def _path(value: Any) -> str | None:
     return display(value) if isinstance(value, str) else None
 
 
-def _first(data: dict[str, Any], *keys: str) -> Any:
-    for key in keys:
-        value = data.get(key)
-        if value not in (None, ""):
-            return value
-    return None
-
-
 def _int(value: Any) -> int | None:
     try:
         return int(value) if value not in (None, "") else None
@@ -155,50 +152,39 @@ def _float(value: Any) -> float | None:
     return number if number is not None and math.isfinite(number) else None
 
 
-def normalize_candidate(raw: Any) -> dict[str, Any]:
-    """One candidate of a match, whatever shape the event gave it."""
-    if not isinstance(raw, dict):
-        return {"title": str(raw), "year": None, "provider": None, "provider_id": None,
-                "score": None}  # fmt: skip
-    inner = raw.get("candidate")
-    data = (
-        {**inner, **{k: v for k, v in raw.items() if k != "candidate"}}
-        if isinstance(inner, dict)
-        else raw
-    )
-    provider_id = _first(data, "provider_id", "id", "tmdb_id", "tvdb_id")
+def candidate(raw: dict[str, Any]) -> dict[str, Any]:
+    """One candidate as ``domain.enrichment.clean_candidate`` stored it."""
     return {
-        "title": _first(data, "title", "name", "original_title"),
-        "original_title": _first(data, "original_title", "original_name"),
-        "year": _int(_first(data, "year", "first_air_year")),
-        "provider": _first(data, "provider"),
-        "provider_id": str(provider_id) if provider_id is not None else None,
-        "score": _float(_first(data, "score")),
+        "title": raw.get("title"),
+        "original_title": raw.get("original_title"),
+        "year": _int(raw.get("year")),
+        "provider": raw.get("provider"),
+        "provider_id": raw.get("provider_id"),
+        "score": _float(raw.get("score")),
     }
 
 
-def candidates_of(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """The candidates an enrichment event considered, best score first."""
-    raw = data.get("candidates")
+def candidates_of(raw: Any) -> list[dict[str, Any]]:
+    """The candidates an enrichment recorded (a JSON list of them), best score first."""
+    if isinstance(raw, str):
+        raw = json.loads(raw)
     if not isinstance(raw, list):
         return []
-    out = [normalize_candidate(c) for c in raw]
+    out = [candidate(c) for c in raw if isinstance(c, dict)]
     out.sort(key=lambda c: -(c["score"] if c["score"] is not None else -1.0))
     return out
 
 
 def _match_fields(data: dict[str, Any]) -> dict[str, Any]:
-    """What a match event says was chosen (for Enriched and MatchValidated)."""
-    match = data.get("match")
-    chosen: dict[str, Any] = match if isinstance(match, dict) else data
-    provider_id = _first(chosen, "provider_id", "id")
+    """What an ``Enriched`` or ``MatchValidated`` event chose (``MatchValidated`` has no
+    score: a person chose)."""
     return {
-        "provider": _first(chosen, "provider") or _first(data, "provider"),
-        "provider_id": str(provider_id) if provider_id is not None else None,
-        "title": _first(chosen, "title", "canonical_title", "name"),
-        "original_title": _first(chosen, "original_title"),
-        "year": _int(_first(chosen, "year", "canonical_year")),
-        "score": _float(_first(chosen, "score") or _first(data, "score")),
+        "provider": data.get("provider"),
+        "provider_id": data.get("provider_id"),
+        "title": data.get("title"),
+        "original_title": data.get("original_title"),
+        "year": _int(data.get("year")),
+        "score": _float(data.get("score")),
     }
 
 
@@ -208,17 +194,6 @@ def _match_fields(data: dict[str, Any]) -> dict[str, Any]:
 def position(con: duckdb.DuckDBPyConnection) -> int:
     row = con.execute("SELECT position FROM projection_state WHERE name = 'main'").fetchone()
     return int(row[0]) if row else 0
-
-
-def match_status_sql() -> str:
-    """A query giving each file's latest enrichment event (``file_id, type, payload``)."""
-    return (
-        f"SELECT file_id, type, payload FROM ("
-        f" SELECT {_FILE_ID} AS file_id, e.type, e.payload,"
-        f"  row_number() OVER (PARTITION BY {_FILE_ID} ORDER BY e.position DESC) AS rn"
-        f" FROM events e WHERE e.type IN {_in(ENRICH_TYPES)}"
-        f") WHERE rn = 1 AND file_id IS NOT NULL"
-    )
 
 
 def library_overview(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -233,18 +208,16 @@ def library_overview(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     vanished_row = con.execute(
         "SELECT count(*) FROM catalog_files WHERE status <> 'present'"
     ).fetchone()
-    latest = match_status_sql()
     # The year of a file's match when it has one (a series' first-air year, a film's
     # release year: what `catalog` shows), else the year parsed from its name.
     rows = con.execute(
-        f"SELECT f.kind, coalesce(e.canonical_year, f.year), m.type FROM catalog_files f "
-        f"LEFT JOIN enrichment e ON e.file_id = f.id "
-        f"LEFT JOIN ({latest}) m ON m.file_id = f.id WHERE f.status = 'present'"
+        "SELECT f.kind, coalesce(e.canonical_year, f.year), e.match_status FROM catalog_files f "
+        "LEFT JOIN enrichment e ON e.file_id = f.id WHERE f.status = 'present'"
     ).fetchall()
     decades: dict[str, dict[str, int]] = {}
     status: dict[str, int] = {}
-    for kind, known_year, type_ in rows:
-        state = MATCH_STATUS.get(type_, "not enriched") if type_ else "not enriched"
+    for kind, known_year, match_status in rows:
+        state = MATCH_STATUS.get(match_status, "not enriched")
         status[state] = status.get(state, 0) + 1
         if kind not in ("movie", "episode"):
             continue
@@ -452,15 +425,14 @@ def enrichments(con: duckdb.DuckDBPyConnection, window: Window, limit: int) -> d
     total, rows = _events(con, window, ("Enriched", "MatchValidated"), limit)
     for row in rows:
         row.update(_match_fields(row["data"]))
-        row["candidates"] = candidates_of(row["data"])
-        row["method"] = _first(row["data"], "how", "method", "source")
+        row["candidates"] = candidates_of(row["data"].get("candidates"))
+        row["method"] = row["data"].get("how")
     failed_total, failed = _events(con, window, ("EnrichmentFailed",), limit)
     for row in failed:
-        row["provider"] = _first(row["data"], "provider")
-        row["reason"] = _first(row["data"], "reason", "error", "message")
+        row["provider"] = row["data"].get("provider")
+        row["reason"] = row["data"].get("reason")
     rejected_total, rejected = _events(con, window, ("MatchRejected",), limit)
     for row in rejected:
-        row.update(_match_fields(row["data"]))
         keys = row["data"].get("rejected")
         row["rejected"] = ", ".join(map(str, keys)) if isinstance(keys, list) else None
     return {
@@ -475,46 +447,38 @@ def enrichments(con: duckdb.DuckDBPyConnection, window: Window, limit: int) -> d
 
 
 def validation_queue(con: duckdb.DuckDBPyConnection, limit: int) -> dict[str, Any]:
-    """Files whose latest enrichment outcome waits for a person, with the candidates."""
-    latest = match_status_sql()
-    pending = _in(t for t, s in MATCH_STATUS.items() if s == "pending")
+    """Files that wait for a person (the ``pending`` table, and the files whose proposals
+    were all rejected), with the candidates they wait with."""
+    waiting = (
+        "SELECT file_id, reason, candidates FROM pending UNION ALL "
+        "SELECT file_id, 'rejected', NULL FROM enrichment WHERE match_status = 'rejected'"
+    )
     total_row = con.execute(
-        f"SELECT count(*) FROM ({latest}) m JOIN catalog_files f ON f.id = m.file_id "
-        f"WHERE m.type IN {pending} AND f.status = 'present'"
+        f"SELECT count(*) FROM ({waiting}) w JOIN catalog_files f ON f.id = w.file_id "
+        "WHERE f.status = 'present'"
     ).fetchone()
     rows = con.execute(
-        f"SELECT m.file_id, m.type, m.payload, f.path, f.kind, f.title, f.year, f.season,"
-        f" f.episode FROM ({latest}) m JOIN catalog_files f ON f.id = m.file_id"
-        f" WHERE m.type IN {pending} AND f.status = 'present'"
-        f" ORDER BY f.kind, lower(coalesce(f.title, f.path)), f.path LIMIT ?",
+        "SELECT w.file_id, w.reason, w.candidates, f.path, f.kind, f.title, f.year, f.season,"
+        f" f.episode FROM ({waiting}) w JOIN catalog_files f ON f.id = w.file_id"
+        " WHERE f.status = 'present'"
+        " ORDER BY f.kind, lower(coalesce(f.title, f.path)), f.path LIMIT ?",
         [limit],
     ).fetchall()
-    items = []
-    for fid, type_, payload, path, kind, title, year, season, episode in rows:
-        data = _payload(payload)
-        items.append(
-            {
-                "file_id": str(fid),
-                "type": type_,
-                "path": path,
-                "kind": kind,
-                "title": title,
-                "year": year,
-                "season": season,
-                "episode": episode,
-                "reason": _first(data, "reason") or _reason(type_),
-                "candidates": candidates_of(data),
-            }
-        )
+    items = [
+        {
+            "file_id": str(fid),
+            "path": path,
+            "kind": kind,
+            "title": title,
+            "year": year,
+            "season": season,
+            "episode": episode,
+            "reason": QUEUE_REASON.get(reason, reason),
+            "candidates": candidates_of(candidates),
+        }
+        for fid, reason, candidates, path, kind, title, year, season, episode in rows
+    ]
     return {"total": int(total_row[0]) if total_row else 0, "rows": items}
-
-
-def _reason(type_: str) -> str:
-    return {
-        "MatchAmbiguous": "ambiguous",
-        "NoMatch": "no match",
-        "MatchRejected": "rejected",
-    }.get(type_, type_)
 
 
 def link_actions(con: duckdb.DuckDBPyConnection, window: Window, limit: int) -> dict[str, Any]:
@@ -525,12 +489,13 @@ def link_actions(con: duckdb.DuckDBPyConnection, window: Window, limit: int) -> 
     organized_total, organized = _events(con, window, ("LinkCreated", "LinkRetargeted"), limit)
     for row in [*repaired, *quarantined, *organized]:
         d = row["data"]
-        row["link"] = _path(_first(d, "link", "path")) or row["path"]
-        row["old_target"] = _path(_first(d, "old_target"))
-        row["new_target"] = _path(_first(d, "target_path", "new_target", "target"))
-        row["method"] = _first(d, "method")
-        row["trash_path"] = _path(_first(d, "trash_path"))
-        row["dangling_target"] = _path(_first(d, "dangling_target", "target"))
+        row["link"] = _path(d.get("link"))
+        row["old_target"] = _path(d.get("old_target"))
+        # where the link now points, relative to storage (the link's text is new_target)
+        row["new_target"] = _path(d.get("target_path"))
+        row["method"] = d.get("method")
+        row["trash_path"] = _path(d.get("trash_path"))
+        row["dangling_target"] = _path(d.get("dangling_target"))
     undo_total, undos = _undo_events(con, window, limit)
     return {
         "counts": {t: counts.get(t, 0) for t in LINK_TYPES},
@@ -570,8 +535,8 @@ def _undo_events(
                 "timestamp": _utc(ts),
                 "run_id": run_id,
                 "type": type_,
-                "path": _path(_first(d, "link", "path")) or path,
-                "undone_run": _first(d, "undone_run", "undoes", "reverts") or undone,
+                "path": _path(d.get("link")) or path,
+                "undone_run": d.get("undoes") or undone,
                 "data": d,
             }
         )
@@ -581,21 +546,9 @@ def _undo_events(
 # -- integrity (check runs) -----------------------------------------------------------------
 
 
-def _integrity_counts(summary: dict[str, Any]) -> dict[str, int]:
-    """The finding counts of a check run's summary (flat, or under a ``summary`` key)."""
-    nested = summary.get("summary")
-    source = nested if isinstance(nested, dict) else summary
-    out = {}
-    for key in INTEGRITY_KEYS:
-        value = source.get(key)
-        if isinstance(value, list):
-            value = len(value)
-        out[key] = _int(value) or 0
-    return out
-
-
 def check_runs(con: duckdb.DuckDBPyConnection, window: Window) -> list[dict[str, Any]]:
-    """Every finished check run in the window, oldest first, with its finding counts."""
+    """Every finished check run in the window, oldest first, with its finding counts (the
+    run's summary: ``CheckReport.summary``, one count per category)."""
     where, params = window.where_runs()
     rows = con.execute(
         "SELECT r.run_id, timezone('UTC', r.started_at), r.summary, r.exit_code, r.arguments"
@@ -606,9 +559,7 @@ def check_runs(con: duckdb.DuckDBPyConnection, window: Window) -> list[dict[str,
     out = []
     for run_id, started, summary, code, args in rows:
         data = _payload(summary)
-        counts = _integrity_counts(data)
-        inner = data.get("summary")
-        nested: dict[str, Any] = inner if isinstance(inner, dict) else data
+        counts = {key: _int(data.get(key)) or 0 for key in INTEGRITY_KEYS}
         out.append(
             {
                 "run_id": run_id,
@@ -617,11 +568,8 @@ def check_runs(con: duckdb.DuckDBPyConnection, window: Window) -> list[dict[str,
                 "arguments": _payload(args),
                 "counts": counts,
                 "total": sum(counts.values()),
-                "files": _int(nested.get("files")),
-                "links": _int(nested.get("links")),
-                "details": {
-                    k: v for k, v in data.items() if k in INTEGRITY_KEYS and isinstance(v, list)
-                },
+                "files": _int(data.get("files")),
+                "links": _int(data.get("links")),
             }
         )
     return out
@@ -715,7 +663,7 @@ def diff_events(con: duckdb.DuckDBPyConnection, window: Window) -> dict[str, Any
         d = row["data"]
         links.append(
             {
-                "link": _path(_first(d, "link", "path")) or row["path"],
+                "link": _path(d.get("link")),
                 "old_target": _path(d.get("old_target")),
                 "new_target": _path(d.get("new_target")),
                 "method": d.get("method"),

@@ -112,16 +112,14 @@ def candidate(c: dict[str, Any]) -> str:
 
 def candidates_text(raw: list[Any]) -> str:
     """Candidates of a match on one line, best first: ``1. The Matrix (1999) tmdb:603
-    0.98; 2. ...`` (for ``history``)."""
-    from videotheque.projections.queries_report import normalize_candidate
-
+    0.98; 2. ...`` (for ``history``; the candidates as an enrichment event stores them)."""
     ranked = sorted(
-        (normalize_candidate(c) for c in raw),
-        key=lambda c: -(c["score"] if c["score"] is not None else -1.0),
+        (c for c in raw if isinstance(c, dict)),
+        key=lambda c: -(float(c["score"]) if c.get("score") is not None else -1.0),
     )
     return "; ".join(
         f"{i}. {visible(candidate(c))}"
-        + (f" {score(c['score'])}" if c["score"] is not None else "")
+        + (f" {score(c['score'])}" if c.get("score") is not None else "")
         for i, c in enumerate(ranked, 1)
     )
 

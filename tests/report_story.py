@@ -7,11 +7,13 @@ check that finds broken links, a repair run (one repair, one quarantine), a vali
 an undo, and a clean check.
 
 The import, move and vanish are real (``import`` through the CLI). Enrichment, link and
-check outcomes are recorded through small test aggregates whose events carry the type
-names and payload keys that issue #3, #4 and #5 give them (``Enriched`` with provider,
-score and candidates, ``LinkRepaired(link, old_target, new_target, method)``, ...): the
-report reads the audit trail by type and payload, whatever projections those commands
-add, so these stand in for them exactly.
+check outcomes are recorded by the real aggregates' command methods, as the use cases call
+them (``MediaFile.enrich``, ``queue_match``, ``fail_enrichment``, ``validate_match``;
+``Link.track``, ``repair``, ``quarantine``, ``restore``; ``Run.record_findings`` with a
+``CheckReport`` summary), saved through the session and projected by the real projector:
+the events, their payloads and the projection tables are the ones a user's library has.
+What is not driven is the outside world those use cases observe (a provider's answers,
+a video tree of symlinks).
 
 freezegun's ``FakeDatetime`` is not a type the event store can transcode; the
 ``fake_clock`` fixture registers it under the name of the real datetime transcoding, so the
@@ -25,17 +27,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 import pytest
-from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import Transcoder, Transcoding
 from freezegun import freeze_time
 from freezegun.api import FakeDatetime
 
 from tests.conftest import Lib
-from videotheque.commands.bootstrap import open_session
+from videotheque.commands.bootstrap import Session, open_session
 from videotheque.commands.library import Library
+from videotheque.commands.usecases.checker import CheckReport
+from videotheque.domain import integrity
+from videotheque.domain.ids import link_id
+from videotheque.domain.link import Link
+from videotheque.domain.link_plan import quarantine_path
+from videotheque.domain.media_file import MediaFile
 
 
 class FakeDatetimeAsISO(Transcoding):
@@ -82,163 +89,6 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         yield build_story(_make_lib(tmp_path_factory.mktemp("story"), None))
 
 
-# -- stand-ins for the events of enrich, repair-links and check ---------------------------
-
-
-def _id(*parts: str) -> UUID:
-    return uuid5(NAMESPACE_URL, "vtq-test:" + "/".join(parts))
-
-
-class Matched(Aggregate):
-    @staticmethod
-    def create_id(file_id: str, run_id: str) -> UUID:
-        return _id("match", file_id, run_id)
-
-    @event("Enriched")
-    def __init__(
-        self,
-        file_id: str,
-        run_id: str,
-        provider: str,
-        provider_id: str,
-        title: str,
-        year: int,
-        score: float,
-        candidates: list[dict[str, Any]],
-        original_title: str | None = None,
-        query: dict[str, Any] | None = None,
-    ) -> None:
-        pass
-
-
-class Queued(Aggregate):
-    @staticmethod
-    def create_id(file_id: str, run_id: str) -> UUID:
-        return _id("queued", file_id, run_id)
-
-    @event("MatchAmbiguous")
-    def __init__(
-        self,
-        file_id: str,
-        run_id: str,
-        candidates: list[dict[str, Any]],
-        reason: str | None = None,
-    ) -> None:
-        pass
-
-
-class NotFound(Aggregate):
-    @staticmethod
-    def create_id(file_id: str, run_id: str) -> UUID:
-        return _id("nomatch", file_id, run_id)
-
-    @event("NoMatch")
-    def __init__(
-        self,
-        file_id: str,
-        run_id: str,
-        candidates: list[dict[str, Any]],
-    ) -> None:
-        pass
-
-
-class Failed(Aggregate):
-    @staticmethod
-    def create_id(file_id: str, run_id: str) -> UUID:
-        return _id("failed", file_id, run_id)
-
-    @event("EnrichmentFailed")
-    def __init__(
-        self,
-        file_id: str,
-        run_id: str,
-        provider: str,
-        reason: str,
-    ) -> None:
-        pass
-
-
-class Validated(Aggregate):
-    @staticmethod
-    def create_id(file_id: str, run_id: str) -> UUID:
-        return _id("validated", file_id, run_id)
-
-    @event("MatchValidated")
-    def __init__(
-        self,
-        file_id: str,
-        run_id: str,
-        provider: str,
-        provider_id: str,
-        title: str,
-        year: int,
-        score: float | None = None,
-    ) -> None:
-        pass
-
-
-class Repaired(Aggregate):
-    @staticmethod
-    def create_id(link: str, run_id: str) -> UUID:
-        return _id("repaired", link, run_id)
-
-    @event("LinkRepaired")
-    def __init__(
-        self,
-        link: str,
-        run_id: str,
-        old_target: str,
-        new_target: str,
-        target_path: str,
-        file_id: str | None,
-        method: str,
-    ) -> None:
-        pass
-
-
-class Quarantined(Aggregate):
-    @staticmethod
-    def create_id(link: str, run_id: str) -> UUID:
-        return _id("quarantined", link, run_id)
-
-    @event("LinkQuarantined")
-    def __init__(
-        self,
-        link: str,
-        run_id: str,
-        trash_path: str,
-        dangling_target: str,
-    ) -> None:
-        pass
-
-
-class Restored(Aggregate):
-    @staticmethod
-    def create_id(link: str, run_id: str) -> UUID:
-        return _id("restored", link, run_id)
-
-    @event("LinkRestored")
-    def __init__(
-        self,
-        link: str,
-        run_id: str,
-        target: str,
-        trash_path: str,
-        undoes: str,
-    ) -> None:
-        pass
-
-
-class Findings(Aggregate):
-    @staticmethod
-    def create_id(category: str, run_id: str) -> UUID:
-        return _id("findings", category, run_id)
-
-    @event("FindingsRecorded")
-    def __init__(self, category: str, run_id: str, items: list[dict[str, Any]]) -> None:
-        pass
-
-
 # -- the story ------------------------------------------------------------------------------
 
 SCRIPT = "Films/<script>alert(1)</script> (2001).mkv"
@@ -251,7 +101,6 @@ AMELIE = "Films/Amelie (2001)/Le.Fabuleux.Destin.d.Amelie.Poulain.2001.FRENCH.mk
 DUNE = "Films/Dune (2021)/Dune.2021.2160p.mkv"
 EPISODE = "Series/Kaamelott/Livre 1/Kaamelott.S01E01.avi"
 MATRIX_MOVED = "Cinema/The Matrix (1999)/The.Matrix.1999.1080p.mkv"
-TRASHED = "orphans/run/Films/<img src=x onerror=alert(2)>.mkv"
 
 NAMES = [SCRIPT, QUOTES, PIPE, NEWLINE, NON_UTF8, MATRIX, AMELIE, DUNE, EPISODE]
 
@@ -279,15 +128,21 @@ def _import(lib: Lib, when: str) -> None:
 
 
 def _record(
-    lib: Lib, when: str, command: str, summary: dict[str, Any], make: Any, exit_code: int = 0
+    lib: Lib,
+    when: str,
+    command: str,
+    act: Any,
+    summary: dict[str, Any] | None = None,
+    exit_code: int = 0,
 ) -> str:
-    """A run of ``command`` at ``when`` whose events are the aggregates ``make(run_id)``."""
+    """A run of ``command`` at ``when``: ``act(session, run_id)`` calls the aggregates'
+    command methods and returns them (and the run's summary when ``summary`` is None)."""
     with frozen(when), open_session(lib.home, lib.store) as session:
         run = session.start_run(command, {"test": True})
-        aggregates = make(run.run_id)
+        aggregates, found = act(session, run.run_id)
         if aggregates:
             session.save(*aggregates)
-        session.finish_run(summary, exit_code)
+        session.finish_run(found if summary is None else summary, exit_code)
         session.catch_up()
         return run.run_id
 
@@ -296,6 +151,32 @@ def _candidate(
     title: str, year: int, pid: str, score: float, provider: str = "tmdb"
 ) -> dict[str, Any]:
     return {"provider": provider, "provider_id": pid, "title": title, "year": year, "score": score}
+
+
+def _file(session: Session, file_id: str) -> MediaFile:
+    file = session.library.repository.get(UUID(file_id))
+    assert isinstance(file, MediaFile)
+    return file
+
+
+def _link(session: Session, link: str) -> Link:
+    found = session.library.repository.get(link_id(link))
+    assert isinstance(found, Link)
+    return found
+
+
+def _check(broken: list[dict[str, Any]], files: int, links: int) -> Any:
+    """A check run that found these broken links (as ``check`` records them)."""
+
+    def act(session: Session, run_id: str) -> tuple[list[Any], dict[str, Any]]:
+        report = CheckReport(run_id=run_id, files=files, links=links)
+        report.findings[integrity.BROKEN_LINKS] = list(broken)
+        assert session.run is not None
+        if broken:
+            session.run.record_findings(integrity.BROKEN_LINKS, list(broken))
+        return [], report.summary
+
+    return act
 
 
 def build_story(lib: Lib) -> Story:
@@ -309,38 +190,40 @@ def build_story(lib: Lib) -> Story:
     for row in lib.json("catalog"):
         story.file_ids[row["path"]] = row["file_id"]
     fid = {name: story.file_ids[_shown(name)] for name in NAMES}
+    dune_candidates = [
+        _candidate("Dune", 2021, "438631", 0.82),
+        _candidate("Dune", 1984, "841", 0.78),
+        _candidate("Dune: Part Two", 2024, "693134", 0.55),
+    ]
 
-    def enrich(run_id: str) -> list[Aggregate]:
-        return [
-            Matched(
-                fid[MATRIX], run_id, provider="tmdb", provider_id="603", title="The Matrix",
-                original_title="The Matrix", year=1999, score=0.98,
-                query={"title": "The Matrix", "year": 1999},
-                candidates=[
-                    _candidate("The Matrix", 1999, "603", 0.98),
-                    _candidate("The Matrix Reloaded", 2003, "604", 0.61),
-                ],
-            ),
-            Matched(
-                fid[SCRIPT], run_id, provider="nfo", provider_id="tt0000001",
-                title="<b>Bold</b> | title", year=2001, score=1.0, candidates=[],
-            ),
-            Queued(
-                fid[DUNE], run_id, reason="ambiguous",
-                candidates=[
-                    _candidate("Dune", 2021, "438631", 0.82),
-                    _candidate("Dune", 1984, "841", 0.78),
-                    _candidate("Dune: Part Two", 2024, "693134", 0.55),
-                ],
-            ),
-            NotFound(fid[QUOTES], run_id, candidates=[]),
-            Failed(fid[PIPE], run_id, provider="tmdb", reason="HTTP 503 | retry `later`"),
-        ]  # fmt: skip
+    def enrich(session: Session, run_id: str) -> tuple[list[Any], dict[str, Any]]:
+        matrix, script, dune, quotes, pipe = (
+            _file(session, fid[name]) for name in (MATRIX, SCRIPT, DUNE, QUOTES, PIPE)
+        )
+        matrix.enrich(
+            _candidate("The Matrix", 1999, "603", 0.98) | {"original_title": "The Matrix"},
+            query={"title": "The Matrix", "year": 1999, "kind": "movie"},
+            candidates=[
+                _candidate("The Matrix", 1999, "603", 0.98),
+                _candidate("The Matrix Reloaded", 2003, "604", 0.61),
+            ],
+            run_id=run_id,
+        )
+        script.enrich(  # an NFO sidecar's ids: qualified by the provider they name
+            _candidate("<b>Bold</b> | title", 2001, "imdb:tt0000001", 1.0, provider="nfo"),
+            query={"via": "nfo"}, candidates=[], run_id=run_id,
+        )  # fmt: skip
+        dune.queue_match(
+            True, query={"title": "Dune", "year": 2021, "kind": "movie"},
+            candidates=dune_candidates, run_id=run_id,
+        )  # fmt: skip
+        quotes.queue_match(False, query={"title": "Quote", "kind": "movie"}, candidates=[],
+                           run_id=run_id)  # fmt: skip
+        pipe.fail_enrichment("tmdb", "HTTP 503 | retry `later`", run_id)
+        summary = {"enriched": 2, "ambiguous": 1, "no_match": 1, "failed": 1}
+        return [matrix, script, dune, quotes, pipe], summary
 
-    story.run_ids.append(
-        _record(lib, DAY1_ENRICH, "enrich",
-                {"enriched": 2, "ambiguous": 1, "no_match": 1, "failed": 1}, enrich)
-    )  # fmt: skip
+    story.run_ids.append(_record(lib, DAY1_ENRICH, "enrich", enrich))
 
     # Day 2: the share is reorganised: Matrix moves, the episode is deleted.
     os.renames(lib.storage / MATRIX, lib.storage / MATRIX_MOVED)
@@ -349,62 +232,45 @@ def build_story(lib: Lib) -> Story:
 
     broken = [
         {"link": "Films/The Matrix (1999)/The Matrix (1999).mkv",
-         "target": "../../../storage/" + MATRIX, "reason": "missing target"},
+         "target": "../../../storage/" + MATRIX, "reason": integrity.MISSING_TARGET},
         {"link": "Films/<img src=x onerror=alert(2)>.mkv",
-         "target": "../../../storage/Films/gone|away.mkv", "reason": "missing target"},
+         "target": "../../../storage/Films/gone|away.mkv", "reason": integrity.MISSING_TARGET},
     ]  # fmt: skip
     story.run_ids.append(
-        _record(
-            lib, DAY2_CHECK, "check",
-            {"ghosts": 0, "orphans": 0, "broken_links": 2, "stray_links": 0, "duplicates": 0,
-             "hash_mismatches": 0, "files": 8, "links": 5},
-            lambda run_id: [Findings("broken_links", run_id, items=broken)], exit_code=1,
-        )
-    )  # fmt: skip
+        _record(lib, DAY2_CHECK, "check", _check(broken, files=8, links=5), exit_code=1)
+    )
 
-    def repair(run_id: str) -> list[Aggregate]:
-        return [
-            Repaired(
-                broken[0]["link"], run_id, old_target=broken[0]["target"],
-                new_target="../../../storage/" + MATRIX_MOVED, target_path=MATRIX_MOVED,
-                file_id=fid[MATRIX], method="identity",
-            ),
-            Quarantined(
-                broken[1]["link"], run_id, trash_path=TRASHED,
-                dangling_target=broken[1]["target"],
-            ),
-        ]  # fmt: skip
+    def repair(session: Session, run_id: str) -> tuple[list[Any], dict[str, Any]]:
+        matrix = Link.track(broken[0]["link"], broken[0]["target"], MATRIX, fid[MATRIX], run_id)
+        matrix.repair(
+            old_target=broken[0]["target"], new_target="../../../storage/" + MATRIX_MOVED,
+            target_path=MATRIX_MOVED, file_id=fid[MATRIX], method="identity", run_id=run_id,
+        )  # fmt: skip
+        gone = Link.track(broken[1]["link"], broken[1]["target"], "Films/gone|away.mkv", None,
+                          run_id)  # fmt: skip
+        gone.quarantine(broken[1]["target"], quarantine_path(run_id, gone.link), run_id)
+        return [matrix, gone], {"broken": 2, "repaired": 1, "quarantined": 1}
 
-    repair_run = _record(lib, DAY3_REPAIR, "repair-links",
-                         {"broken": 2, "repaired": 1, "quarantined": 1}, repair)  # fmt: skip
+    repair_run = _record(lib, DAY3_REPAIR, "repair-links", repair)
     story.run_ids.append(repair_run)
-    story.run_ids.append(
-        _record(
-            lib, DAY3_VALIDATE, "validate", {"validated": 1},
-            lambda run_id: [
-                Validated(fid[DUNE], run_id, provider="tmdb", provider_id="438631",
-                          title="Dune", year=2021, score=0.82)
-            ],
-        )
-    )  # fmt: skip
-    story.run_ids.append(
-        _record(
-            lib, DAY3_UNDO, "undo", {"restored": 1},
-            lambda run_id: [
-                Restored(broken[1]["link"], run_id, target=broken[1]["target"],
-                         trash_path=TRASHED,
-                         undoes=repair_run)
-            ],
-        )
-    )  # fmt: skip
-    story.run_ids.append(
-        _record(
-            lib, DAY3_CHECK, "check",
-            {"ghosts": 0, "orphans": 0, "broken_links": 0, "stray_links": 0, "duplicates": 0,
-             "hash_mismatches": 0, "files": 8, "links": 4},
-            lambda run_id: [],
-        )
-    )  # fmt: skip
+
+    def validate(session: Session, run_id: str) -> tuple[list[Any], dict[str, Any]]:
+        dune = _file(session, fid[DUNE])
+        dune.validate_match(dune_candidates[0], how="candidate", run_id=run_id)
+        return [dune], {"validated": 1}
+
+    story.run_ids.append(_record(lib, DAY3_VALIDATE, "validate", validate))
+
+    def undo(session: Session, run_id: str) -> tuple[list[Any], dict[str, Any]]:
+        gone = _link(session, broken[1]["link"])
+        gone.restore(
+            target=broken[1]["target"], target_path=None, file_id=None, replaced_target=None,
+            trash_path=gone.trash_path, undoes=repair_run, run_id=run_id,
+        )  # fmt: skip
+        return [gone], {"restored": 1}
+
+    story.run_ids.append(_record(lib, DAY3_UNDO, "undo", undo))
+    story.run_ids.append(_record(lib, DAY3_CHECK, "check", _check([], files=8, links=4)))
     return story
 
 

@@ -31,10 +31,15 @@ same seed builds the same library, byte for byte. No network access is needed.
 
 The ids in the NFO files are the real TMDB / TVDB / IMDb ids of these works; a series whose
 ids were not certain gets an NFO with its title and year only.
+
+The catalogue (films, series and their episodes, extras, size ranges, the subtitle) is data:
+``library.json`` beside this module. This module turns it into files.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import random
 import struct
@@ -42,8 +47,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "DemoLibrary",
@@ -58,20 +64,6 @@ _MB = 1024 * 1024
 _BLOCK = 4096  # bytes written at each of the three sampled spots
 _MTIME_FROM = int(datetime(2012, 1, 1, tzinfo=UTC).timestamp())
 _MTIME_TO = int(datetime(2024, 6, 30, tzinfo=UTC).timestamp())
-
-# Apparent size ranges in MiB, by release quality.
-_FILM_SIZES: dict[str, tuple[int, int]] = {
-    "dvd": (700, 1400),
-    "720p": (1100, 4400),
-    "1080p": (2000, 7600),
-    "2160p": (6000, 8000),
-}
-_EPISODE_SIZES: dict[str, tuple[int, int]] = {
-    "dvd": (200, 400),
-    "720p": (500, 1200),
-    "1080p": (1100, 2000),
-}
-
 
 # ---------------------------------------------------------------------------------------------
 # Public result types
@@ -128,7 +120,7 @@ class DemoLibrary:
 
 
 # ---------------------------------------------------------------------------------------------
-# The catalogue of the demo (data, not code)
+# The catalogue of the demo: its data is in library.json, beside this module
 
 
 @dataclass(frozen=True)
@@ -174,313 +166,41 @@ class _Show:
     nfo: bool = True
 
 
-_FILMS: tuple[_Film, ...] = (
-    _Film(
-        "Films/Le Fabuleux Destin d'Amélie Poulain (2001)/"
-        "Le.Fabuleux.Destin.d.Amelie.Poulain.2001.FRENCH.1080p.BluRay.x264.mkv",
-        "Le Fabuleux Destin d'Amélie Poulain",
-        "Le Fabuleux Destin d'Amélie Poulain",
-        2001,
-        "1080p",
-        tmdb=194,
-        imdb="tt0211915",
-    ),
-    _Film(
-        "Films/La Haine (1995)/La Haine (1995).avi",
-        "La Haine",
-        "La Haine",
-        1995,
-        "dvd",
-        tmdb=406,
-        imdb="tt0113247",
-    ),
-    _Film(
-        "Films/Intouchables.2011.FRENCH.720p.BluRay.x264.mkv",
-        "Intouchables",
-        "Intouchables",
-        2011,
-        "720p",
-        tmdb=77338,
-        imdb="tt1675434",
-    ),
-    _Film(
-        "Films/Dune (1984)/Dune (1984).mkv",
-        "Dune",
-        "Dune",
-        1984,
-        "1080p",
-        tmdb=841,
-        imdb="tt0087182",
-    ),
-    _Film(
-        "Films/Dune (2021)/Dune (2021).mkv",
-        "Dune",
-        "Dune",
-        2021,
-        "2160p",
-        tmdb=438631,
-        imdb="tt1160419",
-    ),
-    _Film(
-        "Films/The.Matrix.1999.1080p.BluRay.x264.mkv",
-        "The Matrix",
-        "The Matrix",
-        1999,
-        "1080p",
-        tmdb=603,
-        imdb="tt0133093",
-    ),
-    _Film(
-        "Films/Inception (2010)/Inception (2010).mkv",
-        "Inception",
-        "Inception",
-        2010,
-        "1080p",
-        tmdb=27205,
-        imdb="tt1375666",
-    ),
-    _Film(
-        "Films/Léon (1994)/Leon.1994.Version.Longue.FRENCH.1080p.BluRay.x264.mkv",
-        "Léon",
-        "Léon",
-        1994,
-        "1080p",
-        tmdb=101,
-        imdb="tt0110413",
-        nfo="movie",
-    ),
-    _Film(
-        "Films/Le Cinquième Élément (1997) {tmdb-18}/Le Cinquième Élément (1997) {tmdb-18}.mkv",
-        "Le Cinquième Élément",
-        "The Fifth Element",
-        1997,
-        "1080p",
-        tmdb=18,
-        imdb="tt0119116",
-        nfo="none",
-    ),
-    _Film(
-        "Films/2001 A Space Odyssey (1968)/2001.A.Space.Odyssey.1968.1080p.BluRay.x264.mkv",
-        "2001 A Space Odyssey",
-        "2001: A Space Odyssey",
-        1968,
-        "1080p",
-        tmdb=62,
-        imdb="tt0062622",
-    ),
-    _Film(
-        "Films/1917 (2019)/1917.2019.1080p.WEB-DL.H264.mp4",
-        "1917",
-        "1917",
-        2019,
-        "1080p",
-        tmdb=530915,
-        imdb="tt8579674",
-    ),
-    _Film(
-        "Films/Le Voyage de Chihiro (2001)/Le Voyage de Chihiro (2001).mkv",
-        "Le Voyage de Chihiro",
-        "千と千尋の神隠し",
-        2001,
-        "1080p",
-        tmdb=129,
-        imdb="tt0245429",
-    ),
-    _Film(
-        "Films/Pulp Fiction (1994)/Pulp.Fiction.1994.720p.BluRay.x264.mp4",
-        "Pulp Fiction",
-        "Pulp Fiction",
-        1994,
-        "720p",
-        tmdb=680,
-        imdb="tt0110912",
-    ),
-    _Film(
-        "Films/Blade Runner (1982)/Blade Runner (1982).m4v",
-        "Blade Runner",
-        "Blade Runner",
-        1982,
-        "720p",
-        tmdb=78,
-        imdb="tt0083658",
-        nfo="movie",
-    ),
-    _Film(
-        "Films/Blade Runner 2049 (2017)/Blade.Runner.2049.2017.2160p.UHD.BluRay.x265.mkv",
-        "Blade Runner 2049",
-        "Blade Runner 2049",
-        2017,
-        "2160p",
-        tmdb=335984,
-        imdb="tt1856101",
-        linked=False,
-    ),
-    _Film(
-        "Films/Retour vers le futur (1985)/Retour.vers.le.futur.1985.FRENCH.DVDRip.XviD.avi",
-        "Retour vers le futur",
-        "Back to the Future",
-        1985,
-        "dvd",
-        tmdb=105,
-        imdb="tt0088763",
-    ),
-    _Film(
-        "Films/Alien (1979)/Alien.1979.Directors.Cut.1080p.BluRay.x264.mkv",
-        "Alien",
-        "Alien",
-        1979,
-        "1080p",
-        tmdb=348,
-        imdb="tt0078748",
-    ),
-    _Film(
-        "Films/The Dark Knight (2008)/The.Dark.Knight.2008.1080p.BluRay.x264.mkv",
-        "The Dark Knight",
-        "The Dark Knight",
-        2008,
-        "1080p",
-        tmdb=155,
-        imdb="tt0468569",
-    ),
-    _Film(
-        "Films/Forrest Gump (1994)/Forrest Gump (1994).mp4",
-        "Forrest Gump",
-        "Forrest Gump",
-        1994,
-        "720p",
-        tmdb=13,
-        imdb="tt0109830",
-    ),
-    _Film(
-        "Films/Le Dîner de cons (1998)/Le Dîner de cons (1998).avi",
-        "Le Dîner de cons",
-        "Le Dîner de cons",
-        1998,
-        "dvd",
-        nfo="none",
-    ),
-    _Film(
-        "Downloads/Fight.Club.1999.720p.BRRip.x264.mp4",
-        "Fight Club",
-        "Fight Club",
-        1999,
-        "720p",
-        tmdb=550,
-        imdb="tt0137523",
-        linked=False,
-    ),
-    _Film(
-        "Downloads/OSS.117.Le.Caire.Nid.D.Espions.2006.FRENCH.DVDRip.XviD.avi",
-        "OSS 117 Le Caire, nid d'espions",
-        "OSS 117 : Le Caire, nid d'espions",
-        2006,
-        "dvd",
-        nfo="none",
-        linked=False,
-    ),
-)
+@dataclass(frozen=True)
+class _Catalogue:
+    film_sizes: dict[str, tuple[int, int]]  # apparent size ranges in MiB, by quality
+    episode_sizes: dict[str, tuple[int, int]]
+    films: tuple[_Film, ...]
+    extras: tuple[_Extra, ...]
+    shows: tuple[_Show, ...]
+    subtitle: tuple[str, str]  # a real, small sidecar next to Amélie that import ignores
 
-_EXTRAS: tuple[_Extra, ...] = (
-    _Extra("Films/Inception (2010)/Sample/inception-sample.mkv", "Inception", 2010, (20, 20)),
-    _Extra("Films/Dune (2021)/Dune (2021)-trailer.mp4", "Dune", 2021, (60, 140)),
-)
 
-_SHOWS: tuple[_Show, ...] = (
-    _Show(
-        "Series/Kaamelott",
-        "Kaamelott",
-        "Kaamelott",
-        2005,
-        "dvd",
-        (
-            _Episode("Livre 1/Kaamelott.S01E01.FRENCH.DVDRip.XviD.avi", 1, (1,)),
-            _Episode("Livre 1/Kaamelott.S01E02.FRENCH.DVDRip.XviD.avi", 1, (2,)),
-            _Episode("Livre 1/Kaamelott - Livre 1 - 03.avi", 1, (3,)),
-            _Episode("Livre 1/Kaamelott - Livre 1 - 04.avi", 1, (4,)),
-            _Episode("Livre 2/Kaamelott.S02E01.FRENCH.DVDRip.XviD.avi", 2, (1,)),
-        ),
-    ),
-    _Show(
-        "Series/Breaking Bad",
-        "Breaking Bad",
-        "Breaking Bad",
-        2008,
-        "720p",
-        (
-            _Episode("Season 01/Breaking.Bad.S01E01.mkv", 1, (1,)),
-            _Episode("Season 01/Breaking.Bad.S01E02.720p.BluRay.x264.mkv", 1, (2,)),
-            _Episode("Season 01/Breaking.Bad.S01E03.720p.BluRay.x264.mkv", 1, (3,)),
-            _Episode("Season 02/Breaking.Bad.S02E01.720p.BluRay.x264.mkv", 2, (1,), linked=False),
-        ),
-        tvdb=81189,
-        tmdb=1396,
-        imdb="tt0903747",
-    ),
-    _Show(
-        "Series/Game of Thrones",
-        "Game of Thrones",
-        "Game of Thrones",
-        2011,
-        "1080p",
-        (
-            _Episode("Saison 1/Game.of.Thrones.S01E01.FRENCH.1080p.BluRay.x264.mkv", 1, (1,)),
-            _Episode("Saison 1/Game.of.Thrones.S01E02.FRENCH.1080p.BluRay.x264.mkv", 1, (2,)),
-            _Episode("Saison 1/Game.of.Thrones.S01E03.FRENCH.1080p.BluRay.x264.mkv", 1, (3,)),
-        ),
-        tvdb=121361,
-        tmdb=1399,
-        imdb="tt0944947",
-    ),
-    _Show(
-        "Series/Friends",
-        "Friends",
-        "Friends",
-        1994,
-        "dvd",
-        (
-            _Episode("Season 01/Friends.S01E01.DVDRip.XviD.avi", 1, (1,)),
-            _Episode("Season 01/Friends.S01E16E17.DVDRip.XviD.avi", 1, (16, 17)),
-        ),
-        tvdb=79168,
-        tmdb=1668,
-        imdb="tt0108778",
-    ),
-    _Show(
-        "Series/Sherlock",
-        "Sherlock",
-        "Sherlock",
-        2010,
-        "720p",
-        (
-            _Episode("Series 1/Sherlock.S01E01.A.Study.in.Pink.720p.WEB-DL.mp4", 1, (1,)),
-            _Episode("Series 1/Sherlock.S01E02.The.Blind.Banker.720p.WEB-DL.mp4", 1, (2,)),
-        ),
-        tvdb=176941,
-        tmdb=19885,
-        imdb="tt1475582",
-    ),
-    _Show(
-        "Series/Le Bureau des Légendes",
-        "Le Bureau des Légendes",
-        "Le Bureau des Légendes",
-        2015,
-        "720p",
-        (
-            _Episode("Saison 1/Le.Bureau.des.Legendes.S01E01.FRENCH.720p.WEB.m4v", 1, (1,), False),
-            _Episode("Saison 1/Le.Bureau.des.Legendes.S01E02.FRENCH.720p.WEB.m4v", 1, (2,), False),
-        ),
-        nfo=False,
-    ),
-)
+CATALOGUE = "library.json"  # beside this module; installed with the package
 
-# A subtitle next to Amélie: a real, small sidecar that import must ignore.
-_SUBTITLE = (
-    "Films/Le Fabuleux Destin d'Amélie Poulain (2001)/"
-    "Le.Fabuleux.Destin.d.Amelie.Poulain.2001.FRENCH.1080p.BluRay.x264.fr.srt",
-    "1\n00:00:12,000 --> 00:00:15,500\n"
-    "Le 3 septembre 1973, à 18 h 28 min 32 s,\n"
-    "une mouche bleue de la famille des Calliphoridae...\n",
-)
+
+@functools.cache
+def _catalogue() -> _Catalogue:
+    """The films, series, extras and sizes of the demo, from ``library.json``."""
+    data = json.loads(resources.files(__package__).joinpath(CATALOGUE).read_text("utf-8"))
+
+    def ranges(table: dict[str, list[int]]) -> dict[str, tuple[int, int]]:
+        return {quality: (low, high) for quality, (low, high) in table.items()}
+
+    def show(raw: dict[str, Any]) -> _Show:
+        episodes = tuple(
+            _Episode(**{**e, "episodes": tuple(e["episodes"])}) for e in raw["episodes"]
+        )
+        return _Show(**{**raw, "episodes": episodes})
+
+    return _Catalogue(
+        film_sizes=ranges(data["sizes_mib"]["film"]),
+        episode_sizes=ranges(data["sizes_mib"]["episode"]),
+        films=tuple(_Film(**f) for f in data["films"]),
+        extras=tuple(_Extra(**{**e, "size_mb": tuple(e["size_mb"])}) for e in data["extras"]),
+        shows=tuple(show(s) for s in data["shows"]),
+        subtitle=(data["subtitle"]["path"], data["subtitle"]["text"]),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -502,11 +222,12 @@ def build_demo_library(root: Path, *, seed: int = 7) -> DemoLibrary:
     files: list[Path] = []
     media: list[DemoMedia] = []
     links: list[DemoLink] = []
+    catalogue = _catalogue()
 
-    for film in _FILMS:
+    for film in catalogue.films:
         rel = Path(film.path)
         rng = _rng(seed, rel)
-        size = _size(rng, _FILM_SIZES[film.quality])
+        size = _size(rng, catalogue.film_sizes[film.quality])
         mtime = _mtime(rng)
         _write_sparse(storage / rel, size, rng, mtime)
         files.append(rel)
@@ -523,7 +244,7 @@ def build_demo_library(root: Path, *, seed: int = 7) -> DemoLibrary:
             _symlink(video / link, storage / rel, mtime)
             links.append(DemoLink(link, rel))
 
-    for extra in _EXTRAS:
+    for extra in catalogue.extras:
         rel = Path(extra.path)
         rng = _rng(seed, rel)
         size = _size(rng, extra.size_mb)
@@ -531,7 +252,7 @@ def build_demo_library(root: Path, *, seed: int = 7) -> DemoLibrary:
         files.append(rel)
         media.append(DemoMedia(rel, "extra", extra.title, extra.year, None, (), size, None))
 
-    for show in _SHOWS:
+    for show in catalogue.shows:
         show_nfo: Path | None = None
         if show.nfo:
             show_nfo = Path(show.folder) / "tvshow.nfo"
@@ -541,7 +262,7 @@ def build_demo_library(root: Path, *, seed: int = 7) -> DemoLibrary:
         for ep in show.episodes:
             rel = Path(show.folder) / ep.path
             rng = _rng(seed, rel)
-            size = _size(rng, _EPISODE_SIZES[show.quality])
+            size = _size(rng, catalogue.episode_sizes[show.quality])
             mtime = _mtime(rng)
             _write_sparse(storage / rel, size, rng, mtime)
             files.append(rel)
@@ -560,7 +281,7 @@ def build_demo_library(root: Path, *, seed: int = 7) -> DemoLibrary:
                 _symlink(video / link, storage / rel, mtime)
                 links.append(DemoLink(link, rel))
 
-    sub_rel, sub_text = Path(_SUBTITLE[0]), _SUBTITLE[1]
+    sub_rel, sub_text = Path(catalogue.subtitle[0]), catalogue.subtitle[1]
     _write_text(storage / sub_rel, sub_text, _mtime(_rng(seed, sub_rel)))
     files.append(sub_rel)
 

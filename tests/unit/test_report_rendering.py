@@ -77,11 +77,13 @@ def test_title_and_candidates_text() -> None:
             {"provider": "tmdb", "provider_id": "841", "title": "Dune", "year": 1984, "score": 0.7},
             {"provider": "tmdb", "provider_id": "438631", "title": "Dune", "year": 2021,
              "score": 0.91},
-            {"candidate": {"id": 1, "name": "Nested"}, "score": 0.1},
+            {"provider": "nfo", "provider_id": "tmdb:693134", "title": "Dune: Part Two",
+             "original_title": None, "year": None, "score": 0.1},
         ]
     )  # fmt: skip
     assert text == (
-        "1. Dune (2021) tmdb:438631 0.91; 2. Dune (1984) tmdb:841 0.70; 3. Nested 1 0.10"
+        "1. Dune (2021) tmdb:438631 0.91; 2. Dune (1984) tmdb:841 0.70; "
+        "3. Dune: Part Two nfo:tmdb:693134 0.10"
     )
 
 
