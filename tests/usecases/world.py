@@ -1,0 +1,95 @@
+"""What a use-case test looks at: the library's roots on disk, its session, the events
+recorded and the projection's rows (built by ``conftest.open_session``)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from videotheque.commands.bootstrap import Session
+from videotheque.projections import queries
+from videotheque.projections.events import StoredEvent
+
+
+@dataclass
+class World:
+    """A library's roots on disk, a session on them, and ways to look at both."""
+
+    root: Path
+    storage: Path
+    video: Path
+    trash: Path
+    home: Path
+    session: Session
+
+    # -- the disk ------------------------------------------------------------------
+
+    def write(self, rel: str, content: bytes | str = b"") -> Path:
+        """A file under storage with distinct content (its path, unless given)."""
+        path = self.storage / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = content.encode() if isinstance(content, str) else content
+        path.write_bytes(data or ("content of " + rel).encode())
+        return path
+
+    def move(self, old: str, new: str) -> Path:
+        """Move a storage file, as a person reorganising storage would."""
+        dst = self.storage / new
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(self.storage / old, dst)
+        return dst
+
+    def link(self, rel: str, target: str | Path, absolute: bool = False) -> Path:
+        """A symlink at ``video/rel`` naming ``target`` (relative text unless ``absolute``)."""
+        path = self.video / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = os.fspath(target)
+        if not absolute and os.path.isabs(text):
+            text = os.path.relpath(text, path.parent)
+        os.symlink(text, path)
+        return path
+
+    def configure(self, **sections: dict[str, Any]) -> None:
+        """Settings of config.toml's sections (``organize={"movie": ...}``)."""
+        config = self.session.config
+        self.session.config = replace(config, extra={**config.extra, **sections})
+
+    # -- the store and the projection ----------------------------------------------
+
+    def position(self) -> int:
+        return self.session.library.max_position()
+
+    def events(self, after: int = 0) -> list[StoredEvent]:
+        """The events recorded after store position ``after``, decoded as the projector
+        decodes them (``type``, ``aggregate``, ``originator_id``, ``data``)."""
+        return self.session.projector.recorder.read(after, 1_000_000)
+
+    def types(self, after: int = 0, aggregate: str | None = None) -> list[str]:
+        """The class names of the events recorded after ``after`` (but the runs')."""
+        return [
+            e.type
+            for e in self.events(after)
+            if e.aggregate != "Run" and (aggregate is None or e.aggregate == aggregate)
+        ]
+
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Rows of the projection as dicts (it is caught up by every use case)."""
+        with self.session.projector.connect() as con:
+            cur = con.execute(sql, params or [])
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    def catalog(self) -> dict[str, dict[str, Any]]:
+        """Every current path -> its row of the catalog (the ``catalog`` command's rows)."""
+        with self.session.projector.connect() as con:
+            return {p: row for row in queries.catalog(con) for p in row["paths"]}
+
+    def files(self) -> list[dict[str, Any]]:
+        with self.session.projector.connect() as con:
+            return queries.catalog(con)
+
+    def runs(self) -> list[dict[str, Any]]:
+        with self.session.projector.connect() as con:
+            return queries.runs(con)
