@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +37,8 @@ IN_MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 SETTINGS: dict[str, Any] = {"media": {"analyze_on_import": False}}
 
 
-def open_session(config: Config, projection: Path) -> Session:
-    """A session as ``bootstrap.open_session`` gives a command (its projection caught up),
-    on an in-memory event store."""
-    library = Library(env=IN_MEMORY)
-    projector = Projector(projection, library.recorder)
+def open_session(config: Config, library: Library, projector: Projector) -> Session:
+    """A session as ``bootstrap.open_session`` gives a command: its projection caught up."""
     session = Session(config=config, library=library, projector=projector)
     session.catch_up()
     return session
@@ -67,6 +65,9 @@ def world(tmp_path: Path, empty_projection: Path) -> Iterator[World]:
     keeper = duckdb.connect(str(projection))  # held through the test (see above)
     try:
         config = Config(home=home, storage=storage, video=video, trash=trash, extra=SETTINGS)
-        yield World(root, storage, video, trash, home, open_session(config, projection))
+        library = Library(env=IN_MEMORY)
+        projector = Projector(projection, library.recorder)
+        opener = partial(open_session, library=library, projector=projector)
+        yield World(root, storage, video, trash, home, config, library, projector, opener)
     finally:
         keeper.close()

@@ -16,7 +16,7 @@ from videotheque.commands.usecases.importer import import_storage
 def imported(world: World, *names: str) -> dict[str, str]:
     for name in names:
         world.write(name)
-    import_storage(world.session, parser=parse_trivially)
+    import_storage(world.session(), parser=parse_trivially)
     return {p: row["file_id"] for p, row in world.catalog().items()}
 
 
@@ -28,7 +28,7 @@ def test_the_facts_are_recorded_and_projected(world: World) -> None:
     })  # fmt: skip
     before = world.position()
 
-    report = analyze_library(world.session, analyze_one=mediainfo)
+    report = analyze_library(world.session(), analyze_one=mediainfo)
     assert sorted(mediainfo.read) == ["Heat.mkv", "broken.mkv"]
     assert report.targets == 2 and dict(report.by_status) == {"ok": 1, "unreadable": 1}
     assert report.unreadable_media == [{"path": "broken.mkv", "reason": "not a media file (text)"}]
@@ -53,17 +53,17 @@ def test_missing_reads_only_what_was_never_analysed_and_all_reads_everything(
 ) -> None:
     imported(world, "Heat.mkv")
     mediainfo = FakeMediaInfo({"Heat.mkv": facts(), "Alien.mkv": facts()})
-    analyze_library(world.session, analyze_one=mediainfo)
+    analyze_library(world.session(), analyze_one=mediainfo)
     imported(world, "Alien.mkv")
     mediainfo.read.clear()
 
-    report = analyze_library(world.session, analyze_one=mediainfo)
+    report = analyze_library(world.session(), analyze_one=mediainfo)
     assert mediainfo.read == ["Alien.mkv"] and report.targets == 1
     mediainfo.read.clear()
-    report = analyze_library(world.session, everything=True, analyze_one=mediainfo)
+    report = analyze_library(world.session(), everything=True, analyze_one=mediainfo)
     assert sorted(mediainfo.read) == ["Alien.mkv", "Heat.mkv"] and report.targets == 2
     mediainfo.read.clear()
-    nothing = analyze_library(world.session, analyze_one=mediainfo)
+    nothing = analyze_library(world.session(), analyze_one=mediainfo)
     assert (nothing.targets, nothing.run_id, mediainfo.read) == (0, None, [])
 
 
@@ -73,8 +73,8 @@ def test_a_file_that_cannot_be_read_is_an_error_and_is_tried_again(world: World)
     mediainfo = FakeMediaInfo({"Heat.mkv": facts()})  # the fake cannot read Alien.mkv
     before = world.position()
 
-    report = analyze_library(world.session, analyze_one=mediainfo)
+    report = analyze_library(world.session(), analyze_one=mediainfo)
     assert [e.path for e in report.errors] == ["Alien.mkv"]
     assert world.types(before) == ["Analyzed"]  # Heat's only
-    again = analyze_library(world.session, analyze_one=mediainfo, dry_run=True)
+    again = analyze_library(world.session(), analyze_one=mediainfo, dry_run=True)
     assert again.targets == 1  # Alien is still to analyse

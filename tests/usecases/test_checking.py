@@ -22,7 +22,7 @@ def healthy(world: World) -> dict[str, str]:
     for path in (ALIEN, BRAZIL, HEAT):
         world.write(path)
         world.link(path, world.storage / path)
-    import_storage(world.session, parser=parse_trivially)
+    import_storage(world.session(), parser=parse_trivially)
     return {p: row["file_id"] for p, row in world.catalog().items()}
 
 
@@ -32,7 +32,7 @@ def found(report: object) -> dict[str, int]:
 
 def test_a_healthy_library_has_no_findings(world: World) -> None:
     healthy(world)
-    report = check_library(world.session)
+    report = check_library(world.session())
     assert found(report) == {} and report.exit_code == 0
     assert (report.files, report.links) == (3, 3)
 
@@ -40,7 +40,7 @@ def test_a_healthy_library_has_no_findings(world: World) -> None:
 def test_every_kind_of_finding_is_found_and_recorded(world: World) -> None:
     ids = healthy(world)
     shutil.copy(world.storage / BRAZIL, world.storage / "Films/Brazil copy.mkv")
-    import_storage(world.session, parser=parse_trivially)
+    import_storage(world.session(), parser=parse_trivially)
     os.remove(world.storage / ALIEN)  # a ghost, and its link broken
     world.write("Films/Dune (1984).mkv")  # an orphan
     world.write("Films/Dune (1984).nfo")  # not a video: never an orphan
@@ -54,7 +54,7 @@ def test_every_kind_of_finding_is_found_and_recorded(world: World) -> None:
     disk = snapshot(world.storage, world.video)
     before = world.position()
 
-    report = check_library(world.session)
+    report = check_library(world.session())
     assert found(report) == {
         "ghosts": 1, "orphans": 1, "broken_links": 4, "stray_links": 2, "duplicates": 1,
     }  # fmt: skip
@@ -88,8 +88,8 @@ def test_changed_content_is_found_by_verify_hash(world: World) -> None:
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
     before = world.position()
 
-    assert found(check_library(world.session)) == {}  # size and mtime alike: not looked at
-    report = check_library(world.session, verify_hash=True)
+    assert found(check_library(world.session())) == {}  # size and mtime alike: not looked at
+    report = check_library(world.session(), verify_hash=True)
     assert report.verified == 3
     assert [m["path"] for m in report.findings["hash_mismatches"]] == [HEAT]
     (verified,) = [e for e in world.events(before) if e.type == "HashVerified"]

@@ -30,14 +30,14 @@ TITLES = [
 def catalogued(world: World) -> dict[str, dict[str, Any]]:
     for path in NAMES:
         world.write(path)
-    import_storage(world.session, parser=parse_from(NAMES))
+    import_storage(world.session(), parser=parse_from(NAMES))
     return world.catalog()
 
 
 def enriched(world: World, **options: Any) -> tuple[EnrichReport, list[str]]:
     """Run enrich against the fake TMDB; the report and the titles it searched for."""
     found, tmdb = resolver(TITLES)
-    report = enrich(world.session, EnrichOptions(**options), resolver=found)
+    report = enrich(world.session(), EnrichOptions(**options), resolver=found)
     return report, tmdb.searched()
 
 

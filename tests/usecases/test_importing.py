@@ -19,7 +19,7 @@ from videotheque.commands.usecases.importer import ImportReport, import_storage
 def imported(world: World, folder: str | None = None, **options: Any) -> ImportReport:
     options.setdefault("parser", parse_trivially)
     given = world.storage / folder if folder is not None else None
-    return import_storage(world.session, given, **options)
+    return import_storage(world.session(), given, **options)
 
 
 def changes(report: ImportReport) -> dict[str, int]:

@@ -26,14 +26,14 @@ def catalogued(world: World) -> dict[str, str]:
     """The files of NAMES imported; path -> file id."""
     for path in NAMES:
         world.write(path)
-    import_storage(world.session, parser=parse_from(NAMES))
+    import_storage(world.session(), parser=parse_from(NAMES))
     return {p: row["file_id"] for p, row in world.catalog().items()}
 
 
 def test_links_are_made_from_the_catalog_then_left_alone(world: World) -> None:
     ids = catalogued(world)
     before = world.position()
-    report = organize(world.session)
+    report = organize(world.session())
 
     assert sorted(c["link"] for c in report.created) == [HEAT, EPISODE]
     assert {u["path"]: u["reason"] for u in report.unplaced} == {
@@ -54,7 +54,7 @@ def test_links_are_made_from_the_catalog_then_left_alone(world: World) -> None:
     ]  # fmt: skip
 
     before = world.position()
-    again = organize(world.session)
+    again = organize(world.session())
     assert (again.created, again.retargeted, again.unchanged) == ([], [], 2)
     assert world.types(before) == []
 
@@ -64,7 +64,7 @@ def test_a_path_held_by_something_else_is_reported_and_left_alone(world: World) 
     (world.video / "Films/Heat (1995)").mkdir(parents=True)
     (world.video / HEAT).write_bytes(b"a person's own file")
 
-    report = organize(world.session)
+    report = organize(world.session())
     assert [c["link"] for c in report.conflicts] == [HEAT]
     assert (world.video / HEAT).read_bytes() == b"a person's own file"
     assert [c["link"] for c in report.created] == [EPISODE]
@@ -73,7 +73,7 @@ def test_a_path_held_by_something_else_is_reported_and_left_alone(world: World) 
 def test_templates_come_from_the_config(world: World) -> None:
     catalogued(world)
     world.configure(organize={"movie": "Cinema/{title} [{year}]{ext}"})
-    report = organize(world.session)
+    report = organize(world.session())
     assert "Cinema/Heat [1995].mkv" in {c["link"] for c in report.created}
     assert os.path.islink(world.video / "Cinema/Heat [1995].mkv")
 
@@ -83,7 +83,7 @@ def test_a_dry_run_changes_nothing(world: World) -> None:
     disk = snapshot(world.video, world.storage)
     before = world.position()
 
-    plan = organize(world.session, dry_run=True)
+    plan = organize(world.session(), dry_run=True)
     assert plan.run_id is None and len(plan.created) == 2
     assert snapshot(world.video, world.storage) == disk
     assert world.position() == before

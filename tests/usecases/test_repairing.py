@@ -22,18 +22,18 @@ def moved_library(world: World) -> None:
     storage, and imported again (the moves are in the catalog)."""
     heat = world.write("Films/Heat.1995.mkv")
     alien = world.write("Films/Alien.1979.mkv")
-    import_storage(world.session, parser=parse_trivially)
+    import_storage(world.session(), parser=parse_trivially)
     world.link(HEAT_LINK, heat)
     world.link(ALIEN_LINK, alien, absolute=True)
     world.move("Films/Heat.1995.mkv", "Archive/h.mkv")
     world.move("Films/Alien.1979.mkv", "Archive/Sci-Fi/a.mkv")
-    import_storage(world.session, parser=parse_trivially)
+    import_storage(world.session(), parser=parse_trivially)
 
 
 def repaired(world: World, **options: object) -> tuple[RepairReport, list[str]]:
     """Repair with a parser that names films after their links (and the links it read)."""
     parser = parse_from({HEAT_LINK: movie("Heat", 1995), ALIEN_LINK: movie("Alien", 1979)})
-    report = repair_links(world.session, parser=parser, **options)  # type: ignore[arg-type]
+    report = repair_links(world.session(), parser=parser, **options)  # type: ignore[arg-type]
     return report, parser.asked  # type: ignore[attr-defined]
 
 
@@ -41,7 +41,7 @@ def test_broken_links_follow_their_files_by_identity_in_their_own_style(world: W
     moved_library(world)
     # Another file named like the film: a repair by name could pick it, identity does not.
     world.write("Films/Heat (1995).mkv", "another cut")
-    import_storage(world.session, parser=parse_trivially)
+    import_storage(world.session(), parser=parse_trivially)
     before = world.position()
 
     report, parsed = repaired(world, auto=True)
@@ -68,7 +68,7 @@ def test_an_orphan_goes_to_the_trash_only_when_asked_and_is_never_deleted(
     world: World,
 ) -> None:
     world.write("keep.mkv")
-    import_storage(world.session, parser=parse_trivially)
+    import_storage(world.session(), parser=parse_trivially)
     world.link(ORPHAN_LINK, world.storage / "Old/gone.mkv")  # nothing there, nothing known
     text = os.readlink(world.video / ORPHAN_LINK)
 

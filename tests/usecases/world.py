@@ -1,28 +1,41 @@
-"""What a use-case test looks at: the library's roots on disk, its session, the events
-recorded and the projection's rows (built by ``conftest.open_session``)."""
+"""What a use-case test works with: the library's roots on disk, a session for each use
+case it runs (``conftest.open_session`` builds it), the events recorded and the
+projection's rows."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from videotheque.commands.bootstrap import Session
+from videotheque.commands.config import Config
+from videotheque.commands.library import Library
 from videotheque.projections import queries
 from videotheque.projections.events import StoredEvent
+from videotheque.projections.projector import Projector
 
 
 @dataclass
 class World:
-    """A library's roots on disk, a session on them, and ways to look at both."""
+    """A library's roots on disk, its store and projection, and ways to look at them."""
 
     root: Path
     storage: Path
     video: Path
     trash: Path
     home: Path
-    session: Session
+    config: Config
+    library: Library
+    projector: Projector
+    opener: Callable[[Config], Session]
+
+    def session(self) -> Session:
+        """A session for one use case, as each command of the CLI opens its own (its
+        projection caught up; the store and the projection are the library's)."""
+        return self.opener(self.config)
 
     # -- the disk ------------------------------------------------------------------
 
@@ -53,18 +66,17 @@ class World:
 
     def configure(self, **sections: dict[str, Any]) -> None:
         """Settings of config.toml's sections (``organize={"movie": ...}``)."""
-        config = self.session.config
-        self.session.config = replace(config, extra={**config.extra, **sections})
+        self.config = replace(self.config, extra={**self.config.extra, **sections})
 
     # -- the store and the projection ----------------------------------------------
 
     def position(self) -> int:
-        return self.session.library.max_position()
+        return self.library.max_position()
 
     def events(self, after: int = 0) -> list[StoredEvent]:
         """The events recorded after store position ``after``, decoded as the projector
         decodes them (``type``, ``aggregate``, ``originator_id``, ``data``)."""
-        return self.session.projector.recorder.read(after, 1_000_000)
+        return self.projector.recorder.read(after, 1_000_000)
 
     def types(self, after: int = 0, aggregate: str | None = None) -> list[str]:
         """The class names of the events recorded after ``after`` (but the runs')."""
@@ -76,20 +88,20 @@ class World:
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """Rows of the projection as dicts (it is caught up by every use case)."""
-        with self.session.projector.connect() as con:
+        with self.projector.connect() as con:
             cur = con.execute(sql, params or [])
             names = [d[0] for d in cur.description]
             return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     def catalog(self) -> dict[str, dict[str, Any]]:
         """Every current path -> its row of the catalog (the ``catalog`` command's rows)."""
-        with self.session.projector.connect() as con:
+        with self.projector.connect() as con:
             return {p: row for row in queries.catalog(con) for p in row["paths"]}
 
     def files(self) -> list[dict[str, Any]]:
-        with self.session.projector.connect() as con:
+        with self.projector.connect() as con:
             return queries.catalog(con)
 
     def runs(self) -> list[dict[str, Any]]:
-        with self.session.projector.connect() as con:
+        with self.projector.connect() as con:
             return queries.runs(con)
