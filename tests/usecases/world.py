@@ -78,13 +78,9 @@ class World:
         decodes them (``type``, ``aggregate``, ``originator_id``, ``data``)."""
         return self.projector.recorder.read(after, 1_000_000)
 
-    def types(self, after: int = 0, aggregate: str | None = None) -> list[str]:
-        """The class names of the events recorded after ``after`` (but the runs')."""
-        return [
-            e.type
-            for e in self.events(after)
-            if e.aggregate != "Run" and (aggregate is None or e.aggregate == aggregate)
-        ]
+    def types(self, after: int = 0) -> list[str]:
+        """The class names of the events recorded after ``after``, but the runs' own."""
+        return [e.type for e in self.events(after) if e.aggregate != "Run"]
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """Rows of the projection as dicts (it is caught up by every use case)."""
@@ -99,6 +95,7 @@ class World:
             return {p: row for row in queries.catalog(con) for p in row["paths"]}
 
     def files(self) -> list[dict[str, Any]]:
+        """The catalog's rows, vanished files too (their ``paths`` empty)."""
         with self.projector.connect() as con:
             return queries.catalog(con)
 
