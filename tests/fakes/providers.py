@@ -14,7 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from videotheque.commands.adapters.providers.base import MOVIE, SERIES, Candidate
+from videotheque.commands.adapters.providers.base import (
+    MOVIE,
+    SERIES,
+    Candidate,
+    ProviderError,
+)
 from videotheque.commands.adapters.providers.resolver import Resolver
 from videotheque.domain.titles import Rule, normalize_title
 
@@ -32,8 +37,12 @@ def show(provider_id: str, title: str, year: int | None, **more: Any) -> Candida
 class FakeTmdb:
     titles: list[Candidate] = field(default_factory=list)
     calls: list[tuple[str, Any]] = field(default_factory=list)
+    # searches for these titles fail, as a provider down after its retries does
+    down_for: set[str] = field(default_factory=set)
 
     def _search(self, kind: str, query: str, year: int | None) -> list[Candidate]:
+        if query in self.down_for:
+            raise ProviderError("tmdb", "GET /search: 503 Service Unavailable")
         words = set(normalize_title(query).split())
         return [
             c
@@ -75,7 +84,9 @@ class FakeTmdb:
         return [args[0] for name, args in self.calls if name.startswith("search_")]
 
 
-def resolver(titles: Iterable[Candidate], rule: Rule | None = None) -> tuple[Resolver, FakeTmdb]:
+def resolver(
+    titles: Iterable[Candidate], rule: Rule | None = None, down_for: Iterable[str] = ()
+) -> tuple[Resolver, FakeTmdb]:
     """A resolver asking a fake TMDB that knows ``titles`` (and the fake, to look at)."""
-    fake = FakeTmdb(list(titles))
+    fake = FakeTmdb(list(titles), down_for=set(down_for))
     return Resolver(tmdb=fake, rule=rule), fake  # type: ignore[arg-type]

@@ -34,9 +34,11 @@ def catalogued(world: World) -> dict[str, dict[str, Any]]:
     return world.catalog()
 
 
-def enriched(world: World, **options: Any) -> tuple[EnrichReport, list[str]]:
+def enriched(
+    world: World, down_for: tuple[str, ...] = (), **options: Any
+) -> tuple[EnrichReport, list[str]]:
     """Run enrich against the fake TMDB; the report and the titles it searched for."""
-    found, tmdb = resolver(TITLES)
+    found, tmdb = resolver(TITLES, down_for=down_for)
     report = enrich(world.session(), EnrichOptions(**options), resolver=found)
     return report, tmdb.searched()
 
@@ -98,6 +100,24 @@ def test_a_second_run_leaves_decided_files_alone(world: World) -> None:
     assert searched == []
     assert (report.enriched, report.ambiguous, report.no_match) == (0, 0, 0)
     assert world.types(before) == []
+
+
+def test_a_provider_failure_is_recorded_and_the_file_tried_again_next_run(
+    world: World,
+) -> None:
+    files = catalogued(world)
+    heat = files["Films/Heat.1995.mkv"]["file_id"]
+    before = world.position()
+    report, _ = enriched(world, down_for=("Heat",))
+    assert report.failed == 1 and report.exit_code == 1
+    (failed,) = [e for e in world.events(before) if e.originator_id == heat]
+    assert failed.type == "EnrichmentFailed" and "503" in failed.data["reason"]
+    (row,) = world.rows("SELECT match_status, failures FROM enrichment WHERE file_id = ?", [heat])
+    assert row == {"match_status": "failed", "failures": 1}
+
+    report, searched = enriched(world)
+    assert searched == ["Heat"] and report.enriched == 1
+    assert world.catalog()["Films/Heat.1995.mkv"]["provider_id"] == "949"
 
 
 def test_a_dry_run_records_nothing(world: World) -> None:
