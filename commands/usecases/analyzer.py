@@ -230,9 +230,15 @@ def analyze_library(
     timeout: float | None = None,
     progress: Progress | None = None,
     arguments: dict[str, Any] | None = None,
+    analyze_one: Callable[[Path], dict[str, Any]] | None = None,
 ) -> AnalyzeReport:
-    """Analyse the present files never analysed (or all of them) and record the facts."""
-    from videotheque.commands.adapters.mediainfo import analyze_many, mediainfo_version
+    """Analyse the present files never analysed (or all of them) and record the facts.
+    ``analyze_one``: what reads one file (MediaInfo by default; tests give a fake)."""
+    from videotheque.commands.adapters.mediainfo import (
+        analyze_file,
+        analyze_many,
+        mediainfo_version,
+    )
     from videotheque.commands.usecases.importer import check_root
     from videotheque.projections.media import analysis_targets
 
@@ -260,6 +266,7 @@ def analyze_library(
                 file_of,
                 workers=workers or settings.workers,
                 timeout=timeout or settings.timeout,
+                analyze_one=analyze_one or analyze_file,
             ),
             1,
         ):

@@ -193,7 +193,10 @@ def enrich(
     progress: Progress | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     arguments: dict[str, Any] | None = None,
+    resolver: Resolver | None = None,
 ) -> EnrichReport:
+    """``resolver``: the providers to ask (tests give in-process fakes); by default the
+    TMDB and TVDB clients ``options`` and ``env`` call for."""
     env = os.environ if env is None else env
     progress = progress or Progress(None)
     report = EnrichReport(dry_run=options.dry_run)
@@ -213,7 +216,7 @@ def enrich(
     try:
         try:
             asyncio.run(_enrich_all(todo, Path(storage), session.home, options, env, transport,
-                                    record, report, progress, seconds))  # fmt: skip
+                                    record, report, progress, seconds, resolver))  # fmt: skip
         finally:
             record.close()  # what arrived before a stop is saved
     except ProviderAuthError as exc:
@@ -419,7 +422,13 @@ async def _enrich_all(
     report: EnrichReport,
     progress: Progress,
     seconds: Mapping[str, float],
+    given: Resolver | None = None,
 ) -> None:
+    use_nfo = options.provider in ("auto", "nfo")
+    if given is not None:  # providers given (in-process fakes in tests): no HTTP client
+        await _work(todo, storage, given, use_nfo, options, record, report, {}, progress,
+                    seconds)  # fmt: skip
+        return
     http: dict[str, ProviderHttp] = {}
     want_tmdb = options.provider in ("auto", "tmdb")
     want_tvdb = options.provider in ("auto", "tvdb")
@@ -445,7 +454,6 @@ async def _enrich_all(
             if "tvdb" in http else None,
             rule=options.rule,
         )  # fmt: skip
-        use_nfo = options.provider in ("auto", "nfo")
         await _work(todo, storage, resolver, use_nfo, options, record, report, http, progress,
                     seconds)  # fmt: skip
     finally:
