@@ -14,17 +14,25 @@ import socket
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
+
+import duckdb
 
 from videotheque.commands.adapters.lock import HomeLock, describe_holder
 from videotheque.commands.config import Config, default_home, load_config
-from videotheque.commands.errors import LockedError, ProjectionError, StoreError
-from videotheque.commands.library import Library, open_library, redact, scrub
+from videotheque.commands.errors import (
+    LockedError,
+    ProjectionError,
+    StoreConflictError,
+    StoreError,
+)
+from videotheque.commands.library import SAVE_BATCH, Library, open_library, redact, scrub
 from videotheque.domain.run import Run
 from videotheque.projections.projector import CatchUp, ProjectionLockedError, Projector
 
@@ -100,14 +108,59 @@ class Session:
         self.run.finish(summary=_jsonable(summary), exit_code=exit_code, ended_at=now_iso())
         self.save(self.run)
 
-    def save(self, *aggregates: Any) -> None:
+    # -- the port the use cases take (commands.usecases.ports.Workspace) ----------------
+
+    def get(self, aggregate_id: UUID) -> Any:
+        """The aggregate ``aggregate_id``, replayed from the store (eventsourcing's
+        ``AggregateNotFoundError`` when it has no events)."""
+        return self.library.repository.get(aggregate_id)
+
+    def save(self, *aggregates: Any) -> int:
+        """Save the aggregates' pending events in one atomic append; how many were saved.
+
+        The one save path: every event a command records goes through here (``save_all``
+        too). Its one error policy: the store's own failures (eventsourcing's
+        ``PersistenceError``) become ``StoreError``, ``StoreConflictError`` when another
+        writer appended to the same aggregates first, the message naming a full disk;
+        anything else propagates as it is."""
         try:
-            self.library.save(*aggregates)
+            return self.library.append(aggregates)
         except Exception as exc:
             if _is_store_error(exc):
                 hint = disk_full_hint(self.home, exc)
-                raise StoreError(f"cannot write the event store: {exc}{hint}") from exc
+                error = StoreConflictError if _is_conflict(exc) else StoreError
+                raise error(f"cannot write the event store: {exc}{hint}") from exc
             raise
+
+    def save_all(self, aggregates: Iterable[Any], batch: int = SAVE_BATCH) -> int:
+        """``save`` ``batch`` aggregates at a time, each batch one atomic append (one
+        huge append holds PostgreSQL for minutes); how many events were saved. A failure
+        keeps the batches saved before it."""
+        pending: list[Any] = []
+        count = 0
+        for aggregate in aggregates:
+            pending.append(aggregate)
+            if len(pending) >= batch:
+                count += self.save(*pending)
+                pending = []
+        if pending:
+            count += self.save(*pending)
+        return count
+
+    @contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short-lived connection to the projection (as current as the last catch-up)."""
+        with self.projector.connect() as con:
+            yield con
+
+    def position(self) -> int:
+        """The event store's last position (0 when it is empty)."""
+        return self.library.max_position()
+
+    @property
+    def recorder(self) -> Any:
+        """The store's recorder, for replaying its events (time travel)."""
+        return self.library.recorder
 
 
 def disk_full_hint(path: Path, exc: BaseException) -> str:
@@ -125,6 +178,12 @@ def _is_store_error(exc: Exception) -> bool:
     from eventsourcing.persistence import PersistenceError
 
     return isinstance(exc, PersistenceError)
+
+
+def _is_conflict(exc: Exception) -> bool:
+    from eventsourcing.persistence import IntegrityError
+
+    return isinstance(exc, IntegrityError)
 
 
 def _jsonable(value: Any) -> Any:

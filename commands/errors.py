@@ -53,6 +53,11 @@ class StoreError(VideothequeError):
     exit_code = EXIT_FINDINGS
 
 
+class StoreConflictError(StoreError):
+    """Another writer appended to the same aggregates first (a shared store): nothing of
+    this append was saved; load them again and retry."""
+
+
 class ProjectionError(VideothequeError):
     """The DuckDB projection cannot be opened or written."""
 

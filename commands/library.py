@@ -12,7 +12,7 @@ import os
 import random
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path, PosixPath
@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import SplitResult, parse_qs, parse_qsl, quote, unquote, urlsplit
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder, Transcoder, Transcoding
 from eventsourcing.utils import register_topic
@@ -89,33 +89,28 @@ class Library(Application[UUID]):
         transcoder.register(PathAsStr())
         transcoder.register(DateAsISO())
 
-    def save_in_batches(self, aggregates: Iterable[Aggregate], batch: int = SAVE_BATCH) -> int:
-        """Save aggregates ``batch`` at a time (one atomic append per batch)."""
-        pending: list[Aggregate] = []
-        count = 0
-        for aggregate in aggregates:
-            pending.append(aggregate)
-            if len(pending) >= batch:
-                count += self._save_aggregates(pending)
-                pending = []
-        if pending:
-            count += self._save_aggregates(pending)
-        return count
+    def append(self, aggregates: Iterable[Aggregate]) -> int:
+        """Save the pending events of ``aggregates`` in one atomic append; the number of
+        events saved.
 
-    def _save_aggregates(self, aggregates: Sequence[Aggregate]) -> int:
-        """``save(*aggregates)``, less its two runtime-Protocol ``isinstance`` checks per
-        object (slow on Python 3.11: a third of an import's recording time). The same
-        steps follow: record atomically, snapshots, notifications (eventsourcing 9.5's
-        ``Application.save``). Returns the number of events saved."""
-        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
-        for aggregate in aggregates:
-            processing_event.events.extend(aggregate.collect_events())
-            processing_event.aggregates[aggregate.id] = aggregate
-        recordings = self._record(processing_event)
-        self._take_snapshots(processing_event)
-        self._notify(recordings)
-        self.notify(processing_event.events)  # eventsourcing's deprecated hook, as save() does
-        return len(processing_event.events)
+        ``Application.save`` given the events rather than the aggregates: it takes either,
+        and checks each object against ``typing.Protocol`` classes at run time, one check
+        per event (~12 us on Python 3.11) where an aggregate costs two (~26 us), a tenth
+        of an import's recording. What ``save`` does with aggregates beyond their events
+        (the repository's cache, snapshots) this application has neither of; should one
+        be turned on, the aggregates themselves are saved.
+
+        Commands save through ``Session.save`` and ``Session.save_all`` (bootstrap), which
+        add batching and the one error policy."""
+        if self.repository.cache is not None or self.snapshots is not None:
+            aggregates = list(aggregates)
+            count = sum(len(a.pending_events) for a in aggregates)
+            self.save(*aggregates)
+            return count
+        events = [e for aggregate in aggregates for e in aggregate.collect_events()]
+        if events:
+            self.save(*events)
+        return len(events)
 
     def max_position(self) -> int:
         return int(self.recorder.max_notification_id() or 0)

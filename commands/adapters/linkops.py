@@ -58,8 +58,8 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from videotheque.commands.adapters.linkscan import Roots, resolve_text
-from videotheque.commands.bootstrap import Session
 from videotheque.commands.errors import UsageError
+from videotheque.commands.usecases.ports import Workspace
 from videotheque.domain.errors import DomainError
 from videotheque.domain.link import QUARANTINED, REMOVED, Link
 from videotheque.domain.paths import display, is_within
@@ -131,7 +131,7 @@ class Recovery:
     journals: int = 0
 
 
-def roots_of(session: Session) -> Roots:
+def roots_of(session: Workspace) -> Roots:
     c = session.config
     if c.storage is None or c.video is None or c.trash is None:
         raise UsageError("the library has no storage, video or trash root: run `init` again")
@@ -439,12 +439,12 @@ def aside_name(op: Op) -> str:
 # -- recording ------------------------------------------------------------------------
 
 
-def load_link(session: Session, op: Op) -> Link:
+def load_link(session: Workspace, op: Op) -> Link:
     """The aggregate an op records on, at the version the op expects."""
     if op.version is None:
         assert op.track is not None
         return Link.track(**op.track)
-    link: Any = session.library.repository.get(UUID(op.link_id))
+    link: Any = session.get(UUID(op.link_id))
     assert isinstance(link, Link)
     if link.version != op.version:
         raise DomainError(
@@ -550,7 +550,7 @@ def set_aside(path: Path, reason: str) -> str:
     )
 
 
-def recover(session: Session, run_id: str) -> Recovery:
+def recover(session: Workspace, run_id: str) -> Recovery:
     """Settle what interrupted runs left in their journals (see the module docstring)."""
     result = Recovery()
     for path in pending_journals(session.home):
@@ -597,16 +597,16 @@ def recover(session: Session, run_id: str) -> Recovery:
             pending[op.link_id] = link
             result.recorded.append(op)
         if pending:
-            session.library.save_in_batches(list(pending.values()))
+            session.save_all(list(pending.values()))
         path.unlink()
     return result
 
 
-def _current(session: Session, op: Op, pending: dict[str, Link]) -> Link | None:
+def _current(session: Workspace, op: Op, pending: dict[str, Link]) -> Link | None:
     if op.link_id in pending:
         return pending[op.link_id]
     try:
-        link: Any = session.library.repository.get(UUID(op.link_id))
+        link: Any = session.get(UUID(op.link_id))
     except AggregateNotFoundError:
         return None
     return link if isinstance(link, Link) else None
@@ -626,7 +626,7 @@ def _reflects(link: Link, op: Op) -> bool:
 
 
 def execute(
-    session: Session,
+    session: Workspace,
     roots: Roots,
     journal: Journal,
     ops: Sequence[Op],
@@ -664,7 +664,7 @@ def execute(
             if on_outcome:
                 on_outcome(out)
         if done:
-            session.library.save_in_batches(done)
+            session.save_all(done)
             _checkpoint("saved")
     return outcomes
 

@@ -132,8 +132,8 @@ def status_cmd(json_out: JsonOpt = False, home: HomeOpt = None, store: StoreOpt 
     from videotheque.projections.media import media_summary
 
     with open_session(home, store, read_only=True) as session:
-        store_position = session.library.max_position()
-        with session.projector.connect() as con:
+        store_position = session.position()
+        with session.read() as con:
             data = queries.status_counts(con)
             data["media"] = media_summary(con, media_settings(session.config).languages)
         print_notices(session)
@@ -222,7 +222,7 @@ def history_cmd(
     """Every event of one file, across all its paths."""
     with open_session(home, store, read_only=True) as session:
         target = _relative_to_roots(path_or_id, session.config)
-        with session.projector.connect() as con:
+        with session.read() as con:
             ids = queries.resolve_file_ids(con, target)
             events = queries.history(con, ids) if ids else []
         print_notices(session)
@@ -283,7 +283,7 @@ def runs_cmd(
 ) -> None:
     """Every command run, newest first, with its summary."""
     with open_session(home, store, read_only=True) as session:
-        with session.projector.connect() as con:
+        with session.read() as con:
             rows = queries.runs(con, limit or None)
         print_notices(session)
     if json_out:

@@ -36,10 +36,10 @@ from typing import Any
 from uuid import UUID
 
 from videotheque.commands.adapters.scanner import ScanError
-from videotheque.commands.bootstrap import Session
 from videotheque.commands.config import Config
 from videotheque.commands.errors import UsageError
 from videotheque.commands.progress import Progress
+from videotheque.commands.usecases.ports import Workspace
 from videotheque.domain.media_facts import RECORDED_STATUSES, language_code, media_problem
 from videotheque.domain.media_file import MediaFile
 from videotheque.domain.paths import display
@@ -160,7 +160,7 @@ class ImportAnalysis:
 
 
 def start_import_analysis(
-    session: Session,
+    session: Workspace,
     root: str,
     rel_paths: Iterable[str],
     errors: list[ScanError],
@@ -222,7 +222,7 @@ class AnalyzeReport:
 
 
 def analyze_library(
-    session: Session,
+    session: Workspace,
     *,
     everything: bool = False,
     dry_run: bool = False,
@@ -246,7 +246,7 @@ def analyze_library(
     assert config.storage is not None
     settings = media_settings(config)
     root = os.fsdecode(os.path.abspath(os.fsencode(config.storage)))
-    with session.projector.connect() as con:
+    with session.read() as con:
         targets = analysis_targets(con, everything)
     report = AnalyzeReport(None, len(targets), everything, dry_run)
     if dry_run or not targets:
@@ -257,7 +257,6 @@ def analyze_library(
     run = session.start_run("analyze", arguments or {"all": everything})
     report.run_id = run.run_id
     file_of = {_absolute(root, rel): (fid, rel) for fid, rel in targets}
-    repo = session.library.repository
     pending: list[MediaFile] = []
     task = progress.task("analyze", total=len(targets))
     try:
@@ -275,7 +274,7 @@ def analyze_library(
             if facts["status"] not in RECORDED_STATUSES:
                 report.errors.append(ScanError(rel, f"media analysis: {facts['reason']}"))
                 continue
-            aggregate: MediaFile = repo.get(UUID(fid))
+            aggregate: MediaFile = session.get(UUID(fid))
             aggregate.record_analysis(rel, facts, run.run_id)
             pending.append(aggregate)
             report.by_status[facts["status"]] += 1
@@ -283,12 +282,12 @@ def analyze_library(
             if problem is not None:
                 report.unreadable_media.append({"path": display(rel), "reason": problem})
             if len(pending) >= SAVE_EVERY:
-                report.events += session.library.save_in_batches(pending)
+                report.events += session.save_all(pending)
                 pending = []
     finally:
         # What was read before an interruption is kept: the next run skips it.
         if pending:
-            report.events += session.library.save_in_batches(pending)
+            report.events += session.save_all(pending)
     report.unreadable_media.sort(key=lambda u: u["path"])
     report.errors.sort(key=lambda e: e.path)
     exit_code = 1 if report.errors or report.unreadable_media else 0

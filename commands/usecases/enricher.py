@@ -41,9 +41,9 @@ from videotheque.commands.adapters.providers.base import (
 from videotheque.commands.adapters.providers.http import ProviderHttp, RetryPolicy
 from videotheque.commands.adapters.providers.matcher import Query
 from videotheque.commands.adapters.providers.resolver import Resolution, Resolver
-from videotheque.commands.bootstrap import Session
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, StoreError, UsageError
 from videotheque.commands.progress import Progress
+from videotheque.commands.usecases.ports import Workspace
 from videotheque.domain.enrichment import (
     ENRICHED,
     FAILED,
@@ -186,7 +186,7 @@ def select_targets(
 
 
 def enrich(
-    session: Session,
+    session: Workspace,
     options: EnrichOptions,
     *,
     env: Mapping[str, str] | None = None,
@@ -200,7 +200,7 @@ def enrich(
     env = os.environ if env is None else env
     progress = progress or Progress(None)
     report = EnrichReport(dry_run=options.dry_run)
-    with session.projector.connect() as con:
+    with session.read() as con:
         targets = enrich_targets(con)
         todo, report.skipped = select_targets(targets, options.retry_pending, options.limit)
         report.skipped_other = sum(1 for t in targets if t.kind == OTHER)
@@ -243,7 +243,7 @@ class _Recorder:
 
     def __init__(
         self,
-        session: Session,
+        session: Workspace,
         run_id: str,
         dry_run: bool,
         report: EnrichReport,
@@ -325,7 +325,7 @@ class _Recorder:
         del r.outcomes[kept:]
 
     def _apply(self, target: EnrichTarget, outcome: Any) -> Any:
-        file: Any = self.session.library.repository.get(UUID(target.file_id))
+        file: Any = self.session.get(UUID(target.file_id))
         if file.match_status != target.match_status:
             # Decided since this run looked (another machine on a shared store): keep that.
             self.report.skipped += 1

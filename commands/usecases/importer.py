@@ -21,14 +21,17 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError
-
 from videotheque.commands.adapters.fingerprint import ALGORITHM, fingerprint_many, worker_pool
 from videotheque.commands.adapters.scanner import Scan, ScanError, scan_storage
-from videotheque.commands.bootstrap import Session
-from videotheque.commands.errors import MassVanishError, StorageUnreachableError, UsageError
+from videotheque.commands.errors import (
+    MassVanishError,
+    StorageUnreachableError,
+    StoreConflictError,
+    UsageError,
+)
 from videotheque.commands.progress import Progress
 from videotheque.commands.usecases.analyzer import ImportAnalysis, start_import_analysis
+from videotheque.commands.usecases.ports import Workspace
 from videotheque.domain.errors import DomainError
 from videotheque.domain.ids import file_id_text
 from videotheque.domain.import_plan import (
@@ -132,7 +135,7 @@ def check_root(root: str) -> None:
 
 @bulk()  # 100,000s of paths, tuples and aggregates: no garbage-collector passes over them
 def import_storage(
-    session: Session,
+    session: Workspace,
     storage: Path | None = None,
     *,
     dry_run: bool = False,
@@ -176,7 +179,7 @@ def import_storage(
     by_path: dict[str, tuple[str, int, float]] = {}
     to_hash: list[str] = []
     if scan.files != stats:
-        with session.projector.connect() as con:
+        with session.read() as con:
             known = known_files(con)
         by_path = index_by_path(known.values())
         to_hash = [  # needs_hash, inlined: 100,000s of files
@@ -251,14 +254,14 @@ def import_storage(
                 report.parsed,
             )
             break
-        except (IntegrityError, StalePlanError):
+        except (StoreConflictError, StalePlanError):
             # Another machine wrote the same files meanwhile (shared PostgreSQL store).
             # What was saved is kept; catch up and plan the rest again from the new state.
             if attempt == MAX_CONFLICT_RETRIES:
                 raise
             report.conflicts += 1
             session.catch_up()
-            with session.projector.connect() as con:
+            with session.read() as con:
                 known = known_files(con)
             plan = plan_import(known, scan.files.keys(), hashed, protected, unchanged)
             report.counts = dict(plan.counts)
@@ -336,8 +339,8 @@ def _outside(
     ]
 
 
-def _present_stats(session: Session) -> dict[str, tuple[int, float]]:
-    with session.projector.connect() as con:
+def _present_stats(session: Workspace) -> dict[str, tuple[int, float]]:
+    with session.read() as con:
         return present_stats(con)
 
 
@@ -371,7 +374,7 @@ def _guard_mass_vanish(plan: Plan, allowed: bool) -> None:
 
 
 def _record(
-    session: Session,
+    session: Workspace,
     plan: Plan,
     hashed: list[Seen],
     run_id: str,
@@ -390,7 +393,6 @@ def _record(
     ``after_save`` None: a dry run (names parsed, nothing analysed or saved)."""
     seen = {s.path: s for s in hashed}
     label = parser_name or (parser_label() if parser is None else "custom")
-    repo = session.library.repository
     new_files = sum(1 for a in plan.actions if a.kind == "import")
     # the longest phase of a first import (the fast path answers most names, guessit the rest)
     parse_task = _Counted(progress.task("parse names", total=new_files)) if new_files else None
@@ -439,7 +441,7 @@ def _record(
                 else:
                     agg = aggregates.get(action.file_id)
                     if agg is None:
-                        agg = repo.get(_uuid(action.file_id))
+                        agg = session.get(_uuid(action.file_id))
                         aggregates[action.file_id] = agg
                     try:
                         apply_action(agg, action, run_id)
@@ -528,9 +530,9 @@ def _linked_first(actions: list[Action]) -> tuple[list[Action], int]:
     return first + [a for a in actions if a.file_id not in linked], len(first)
 
 
-def _save_together(session: Session, aggregates: list[MediaFile]) -> int:
+def _save_together(session: Workspace, aggregates: list[MediaFile]) -> int:
     """One atomic append (a batch is at most RECORD_BATCH files, plus a linked group)."""
-    return session.library.save_in_batches(aggregates, batch=max(len(aggregates), 1))
+    return session.save(*aggregates)
 
 
 def _uuid(value: str) -> Any:

@@ -30,7 +30,6 @@ from videotheque.commands.adapters.notifiers import (
     servers_of,
     with_deletions,
 )
-from videotheque.commands.bootstrap import Session
 from videotheque.commands.errors import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -39,6 +38,7 @@ from videotheque.commands.errors import (
     VideothequeError,
 )
 from videotheque.commands.progress import Progress
+from videotheque.commands.usecases.ports import Workspace
 from videotheque.domain.media_server import MediaServer, media_server_id
 from videotheque.domain.paths import display
 from videotheque.projections.maintenance import pending_count, tree_changes
@@ -201,7 +201,7 @@ StepEcho = Callable[[str, list[str]], None]
 
 
 def maintain(
-    session: Session,
+    session: Workspace,
     options: MaintainOptions,
     *,
     env: Mapping[str, str] | None = None,
@@ -215,7 +215,7 @@ def maintain(
     progress = progress or Progress(None)
     servers = servers_of(session.config)  # a bad [[notify]] is a usage error before any step
     report = PassReport(dry_run=options.dry_run, started_at=now_iso())
-    start_position = session.library.max_position()  # changes after it are this pass's
+    start_position = session.position()  # changes after it are this pass's
     pass_run = None
     if not options.dry_run:
         pass_run = session.start_run("maintain", arguments or {"steps": list(options.steps)})
@@ -255,7 +255,7 @@ def maintain(
                 on_step(step_line(result), result.notes)
             if report.stopped is not None:
                 break
-        with session.projector.connect() as con:
+        with session.read() as con:
             report.pending = pending_count(con)
             if options.dry_run:  # nothing recorded: what the steps' plans would change
                 report.changed = changed_folders(organized, repaired, nfos)
@@ -289,7 +289,7 @@ def step_line(s: StepResult) -> str:
 
 
 def _import(
-    session: Session, options: MaintainOptions, progress: Progress, result: StepResult
+    session: Workspace, options: MaintainOptions, progress: Progress, result: StepResult
 ) -> None:
     from videotheque.commands.usecases.importer import import_storage
 
@@ -317,7 +317,7 @@ def has_provider_key(env: Mapping[str, str]) -> bool:
 
 
 def _enrich(
-    session: Session,
+    session: Workspace,
     options: MaintainOptions,
     env: Mapping[str, str],
     progress: Progress,
@@ -349,7 +349,7 @@ def _enrich(
     result.exit_code = report.exit_code
 
 
-def _organize(session: Session, options: MaintainOptions, result: StepResult) -> tuple[Any, Any]:
+def _organize(session: Workspace, options: MaintainOptions, result: StepResult) -> tuple[Any, Any]:
     from videotheque.commands.usecases.organizer import organize
 
     report = organize(session, dry_run=options.dry_run,
@@ -372,14 +372,14 @@ def _organize(session: Session, options: MaintainOptions, result: StepResult) ->
     return report, nfos
 
 
-def _nfo_on(session: Session) -> bool:
+def _nfo_on(session: Workspace) -> bool:
     value = session.config.section("organize").get("nfo", False)
     if not isinstance(value, bool):
         raise UsageError("config.toml [organize] nfo must be true or false")
     return value
 
 
-def _repair(session: Session, options: MaintainOptions, result: StepResult) -> Any:
+def _repair(session: Workspace, options: MaintainOptions, result: StepResult) -> Any:
     from videotheque.commands.usecases.repairer import repair_links
 
     report = repair_links(session, None, auto=True, dry_run=options.dry_run,
@@ -395,7 +395,7 @@ def _repair(session: Session, options: MaintainOptions, result: StepResult) -> A
 
 
 def _check(
-    session: Session, options: MaintainOptions, progress: Progress, result: StepResult
+    session: Workspace, options: MaintainOptions, progress: Progress, result: StepResult
 ) -> None:
     if options.dry_run:
         result.skipped = "check records what it finds: not run in a dry run"
@@ -405,7 +405,10 @@ def _check(
     arguments = {"verify_hash": True, "full": False, "oldest": options.check_oldest,
                  "by": "maintain"}  # fmt: skip
     report = check_library(
-        session, oldest=options.check_oldest, progress=progress, arguments=arguments
+        session,  # type: ignore[arg-type]  # checker.py takes the Session until its split
+        oldest=options.check_oldest,
+        progress=progress,
+        arguments=arguments,
     )
     result.run_id = report.run_id
     result.counts = {k: v for k, v in report.summary.items() if k != "verified_bytes"}
@@ -414,13 +417,13 @@ def _check(
         result.notes.append(str(p.get("reason")))
 
 
-def _register(session: Session, servers: list[ServerConfig], position: int, run_id: str) -> None:
+def _register(session: Workspace, servers: list[ServerConfig], position: int, run_id: str) -> None:
     """Servers configured since the last pass follow the changes from this pass on: they
     are recorded first, so a pass killed before its notify step is told by the next."""
     new = []
     for s in servers:
         try:
-            session.library.repository.get(media_server_id(s.name))
+            session.get(media_server_id(s.name))
         except Exception:  # AggregateNotFound
             new.append(MediaServer.register(s.name, s.kind, run_id, position))
     if new:
@@ -439,7 +442,7 @@ def folders_of(changes: list[tuple[int, str, str]]) -> list[dict[str, Any]]:
 
 
 def _notify(
-    session: Session,
+    session: Workspace,
     servers: list[ServerConfig],
     start_position: int,
     options: MaintainOptions,
@@ -459,15 +462,14 @@ def _notify(
     video = session.config.video
     assert video is not None
     video_root = os.fsdecode(os.path.abspath(video))
-    repo = session.library.repository
     known: dict[str, MediaServer | None] = {}
     for s in servers:
         try:
-            known[s.name] = repo.get(media_server_id(s.name))
+            known[s.name] = session.get(media_server_id(s.name))
         except Exception:  # AggregateNotFound: never told anything yet
             known[s.name] = None
     since = {n: (m.upto if m is not None else start_position) for n, m in known.items()}
-    with session.projector.connect() as con:
+    with session.read() as con:
         changes = tree_changes(con, min(since.values()))
     top = max([since[n] for n in since] + [pos for pos, _, _ in changes])
     fresh = {n: folders_of([c for c in changes if c[0] > since[n]]) for n in since}
@@ -513,12 +515,12 @@ def _notify(
     session.catch_up()
 
 
-def undelivered(session: Session) -> dict[str, list[dict[str, Any]]]:
+def undelivered(session: Workspace) -> dict[str, list[dict[str, Any]]]:
     """What each configured server still has to be told (for ``watch``)."""
     out: dict[str, list[dict[str, Any]]] = {}
     for s in servers_of(session.config):
         try:
-            server: MediaServer = session.library.repository.get(media_server_id(s.name))
+            server: MediaServer = session.get(media_server_id(s.name))
         except Exception:
             continue
         if server.undelivered:

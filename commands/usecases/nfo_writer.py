@@ -29,7 +29,7 @@ from typing import Any
 from uuid import UUID
 from xml.sax.saxutils import escape, quoteattr
 
-from videotheque.commands.bootstrap import Session
+from videotheque.commands.usecases.ports import Workspace
 from videotheque.domain.paths import display
 from videotheque.domain.sidecar import Sidecar, sidecar_id
 from videotheque.projections.maintenance import nfo_targets
@@ -152,15 +152,14 @@ def _on_disk(path: str) -> str | None:
         return content_hash(f.read(4 * 1024 * 1024))
 
 
-def write_nfos(session: Session, *, dry_run: bool = False) -> NfoReport:
+def write_nfos(session: Workspace, *, dry_run: bool = False) -> NfoReport:
     """Write (or refresh) the NFO sidecars of the video tree; a run of its own."""
     report = NfoReport(dry_run=dry_run)
     video = session.config.video
     assert video is not None
     root = os.fsdecode(os.path.abspath(video))
-    with session.projector.connect() as con:
+    with session.read() as con:
         plan = planned(nfo_targets(con))
-    repo = session.library.repository
     # Decide first (nothing recorded), then record: a run only when something is written.
     decided: list[tuple[str, str, str | None, str, Sidecar | None, bool]] = []
     for rel, (kind, file_id, data) in plan.items():
@@ -169,7 +168,7 @@ def write_nfos(session: Session, *, dry_run: bool = False) -> NfoReport:
             continue  # the link's folder is gone (quarantined, undone): nothing to describe
         digest = content_hash(data)
         try:
-            known: Sidecar | None = repo.get(sidecar_id(rel))
+            known: Sidecar | None = session.get(sidecar_id(rel))
         except Exception:
             known = None
         there = _on_disk(path)

@@ -29,9 +29,9 @@ from videotheque.commands.adapters.linkops import (
 )
 from videotheque.commands.adapters.linkops import tmp_name as _tmp_name
 from videotheque.commands.adapters.linkscan import LinkEntry, Roots, inspect_link
-from videotheque.commands.bootstrap import Session
 from videotheque.commands.config import Config
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from videotheque.commands.usecases.ports import Workspace
 from videotheque.domain.enrichment import ENRICHED, VALIDATED
 from videotheque.domain.ids import link_id
 from videotheque.domain.link_plan import link_text
@@ -112,7 +112,7 @@ def templates_of(config: Config) -> dict[str, str]:
 
 
 def organize(
-    session: Session, *, dry_run: bool = False, arguments: dict[str, Any] | None = None
+    session: Workspace, *, dry_run: bool = False, arguments: dict[str, Any] | None = None
 ) -> OrganizeReport:
     roots = roots_of(session)
     templates = templates_of(session.config)
@@ -132,7 +132,7 @@ def organize(
             report.notes.append(f"interrupted run: {display(op.link)}: {reason}")
         session.catch_up()
 
-    with session.projector.connect() as con:
+    with session.read() as con:
         files = [_placeable(f) for f in organize_files(con)]
         paths_of = current_paths(con, [f.file_id for f in files])
     seen: dict[str, LinkEntry | None] = {}
@@ -153,7 +153,7 @@ def organize(
     report.unplaced = [
         {"path": display(u.path), "file_id": u.file_id, "reason": u.reason} for u in unplaced
     ]
-    with session.projector.connect() as con:
+    with session.read() as con:
         tracked = tracked_links(con, [p.link for p in placements])
 
     run_id = report.run_id or "dry-run"

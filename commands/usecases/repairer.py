@@ -29,8 +29,8 @@ from videotheque.commands.adapters.linkops import (
 )
 from videotheque.commands.adapters.linkops import tmp_name as _tmp_name
 from videotheque.commands.adapters.linkscan import LinkEntry, Roots, scan_links
-from videotheque.commands.bootstrap import Session
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from videotheque.commands.usecases.ports import Workspace
 from videotheque.domain.ids import link_id
 from videotheque.domain.link_plan import (
     IDENTITY,
@@ -111,7 +111,7 @@ def default_parser() -> Parser:
 
 
 def repair_links(
-    session: Session,
+    session: Workspace,
     video_dir: Path | None = None,
     *,
     auto: bool = False,
@@ -155,7 +155,7 @@ def repair_links(
     assert report.run_id is not None
     run_id = report.run_id
     journal = Journal(session.home, run_id)
-    with session.projector.connect() as con:
+    with session.read() as con:
         tracked = tracked_links(con, [p.broken.link for p in proposals])
     # An exception leaves the run unfinished and its journal in place: the next run
     # settles it (see commands/adapters/linkops.py).
@@ -213,7 +213,7 @@ def to_broken(e: LinkEntry) -> Broken:
 
 
 def plan_repairs(
-    session: Session,
+    session: Workspace,
     roots: Roots,
     entries: Sequence[LinkEntry],
     parser: Parser | None = None,
@@ -223,7 +223,7 @@ def plan_repairs(
     if not broken:
         return []
     keys = {b.link: _keys(b, roots) for b in broken}
-    with session.projector.connect() as con:
+    with session.read() as con:
         holders = path_holders(con, [k for ks in keys.values() for k in ks])
         fids = {fid for hs in holders.values() for fid, _ in hs}
         paths = current_paths(con, fids)
@@ -354,7 +354,7 @@ def _track(b: Broken, file_id: str | None, run_id: str) -> dict[str, Any]:
 
 
 def _apply_all(
-    session: Session,
+    session: Workspace,
     roots: Roots,
     journal: Journal,
     report: RepairReport,

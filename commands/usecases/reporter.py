@@ -18,8 +18,9 @@ from typing import Any
 
 import duckdb
 
-from videotheque.commands.bootstrap import Session, app_version
+from videotheque.commands.bootstrap import app_version
 from videotheque.commands.errors import UsageError
+from videotheque.commands.usecases.ports import Workspace
 from videotheque.projections import queries_report as q
 from videotheque.projections.maintenance import nfo_written, server_notices
 from videotheque.projections.projector import Recorder
@@ -40,25 +41,27 @@ FINDING_HELP = {
 
 
 @contextmanager
-def connect_as_of(session: Session, as_of: datetime | None) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect_as_of(
+    session: Workspace, as_of: datetime | None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the projection now, or to one replayed up to ``as_of``. When
     ``as_of`` is after the last event, the current projection is that state already."""
     if as_of is None or _after_last_event(session, as_of):
-        with session.projector.connect() as con:
+        with session.read() as con:
             yield con
         return
     with (
-        replay_until(session.library.recorder, as_of, directory=session.home) as replay,
+        replay_until(session.recorder, as_of, directory=session.home) as replay,
         replay.projector.connect() as con,
     ):
         yield con
 
 
-def _after_last_event(session: Session, moment: datetime) -> bool:
-    top = session.library.max_position()
+def _after_last_event(session: Workspace, moment: datetime) -> bool:
+    top = session.position()
     if top == 0:
         return True
-    last = Recorder(session.library.recorder).read(top - 1, 1)
+    last = Recorder(session.recorder).read(top - 1, 1)
     return bool(last) and event_time(last[-1]) <= moment
 
 
@@ -145,7 +148,7 @@ def _distinct_labels(moments: list[datetime | None], tz: tzinfo) -> list[str]:
 
 
 def build_report(
-    session: Session,
+    session: Workspace,
     fmt: str = "html",
     *,
     since: datetime | None = None,
@@ -182,7 +185,7 @@ def build_report(
             "scope": _scope(since, until, run_id, zone)
             if run_ids is None
             else f"Events of the maintain pass {run_ids[0]} and its {len(run_ids) - 1} step runs",
-            "store_position": session.library.max_position(),
+            "store_position": session.position(),
         }
         data = gather(con, window, tz=zone, meta=meta, limit=limit)
     text = render(data, fmt, zone)
@@ -234,7 +237,7 @@ def _write_atomically(path: Path, text: str) -> None:
 # -- diff ----------------------------------------------------------------------------------
 
 
-def diff(session: Session, start: datetime, end: datetime | None = None) -> dict[str, Any]:
+def diff(session: Workspace, start: datetime, end: datetime | None = None) -> dict[str, Any]:
     """What changed between two moments: files added, moved, vanished (and back), files
     enriched and links repaired. The two states are replayed; ``end`` defaults to now."""
     if end is not None and start > end:

@@ -29,8 +29,8 @@ from videotheque.commands.adapters.linkops import (
     tmp_name,
 )
 from videotheque.commands.adapters.linkscan import Roots, resolve_text
-from videotheque.commands.bootstrap import Session
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from videotheque.commands.usecases.ports import Workspace
 from videotheque.domain.link_plan import undo_trash_path
 from videotheque.domain.paths import display
 from videotheque.projections.links import find_runs, run_link_actions, tracked_links, undone_by
@@ -82,11 +82,11 @@ class UndoRefusedError(UsageError):
     exit_code = EXIT_FINDINGS
 
 
-def resolve_run(session: Session, text: str) -> dict[str, Any]:
+def resolve_run(session: Workspace, text: str) -> dict[str, Any]:
     """The run named by its id or any unique prefix of it (one character may do)."""
     if not text.strip():
         raise UsageError("give the id of a run, or the start of it (see `videotheque runs`)")
-    with session.projector.connect() as con:
+    with session.read() as con:
         runs = find_runs(con, text)
     if not runs:
         raise UsageError(f"no run {display(text)!r} (see `videotheque runs`)")
@@ -100,7 +100,7 @@ def resolve_run(session: Session, text: str) -> dict[str, Any]:
 
 
 def undo_run(
-    session: Session,
+    session: Workspace,
     run_text: str,
     *,
     dry_run: bool = False,
@@ -129,7 +129,7 @@ def undo_run(
         session.catch_up()
 
     undo_id = report.run_id or "<undo run id>"
-    with session.projector.connect() as con:
+    with session.read() as con:
         actions = [a for a in run_link_actions(con, report.undoes) if a["type"] in _INVERSES]
         links = tracked_links(con, {a["data"]["link"] for a in actions})
         undoers = undone_by(con, report.undoes)

@@ -19,8 +19,8 @@ from uuid import UUID
 
 from videotheque.commands.adapters.providers import tmdb, tvdb
 from videotheque.commands.adapters.providers.base import SERIES, Candidate, ProviderError
-from videotheque.commands.bootstrap import Session
 from videotheque.commands.errors import EXIT_USAGE, UsageError, VideothequeError
+from videotheque.commands.usecases.ports import Workspace
 from videotheque.domain.enrichment import candidate_key, parse_key
 from videotheque.domain.errors import DomainError
 from videotheque.domain.paths import display
@@ -62,7 +62,7 @@ def parse_answer(text: str) -> Action:
     return Action("id", key=candidate_key(provider, provider_id))
 
 
-def resolve_file(session: Session, argument: str) -> str:
+def resolve_file(session: Workspace, argument: str) -> str:
     """The one file id meant by a path (storage-relative or absolute) or an id prefix."""
     target = argument
     if os.path.isabs(argument):
@@ -72,7 +72,7 @@ def resolve_file(session: Session, argument: str) -> str:
             if root is not None and Path(absolute).is_relative_to(os.path.abspath(root)):
                 target = os.path.relpath(absolute, os.path.abspath(root))
                 break
-    with session.projector.connect() as con:
+    with session.read() as con:
         ids = queries.resolve_file_ids(con, target)
         # A link path names the link and its file: the link is not a second file (the
         # default layout gives a link the relative path of its target).
@@ -85,8 +85,8 @@ def resolve_file(session: Session, argument: str) -> str:
     return ids[0]
 
 
-def queue(session: Session, file_ids: list[str] | None = None) -> list[dict[str, Any]]:
-    with session.projector.connect() as con:
+def queue(session: Workspace, file_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    with session.read() as con:
         return pending_queue(con, file_ids)
 
 
@@ -94,7 +94,7 @@ Lookup = Callable[[str, str], dict[str, Any] | None]
 
 
 def apply(
-    session: Session,
+    session: Workspace,
     file_id: str,
     action: Action,
     run_id: str,
@@ -104,7 +104,7 @@ def apply(
     """Record one decision on one file; a sentence saying what was recorded."""
     if action.kind in ("skip", "quit"):
         return "skipped"
-    file: Any = session.library.repository.get(UUID(file_id))
+    file: Any = session.get(UUID(file_id))
     kind = SERIES if (file.name or {}).get("kind") == "episode" else "movie"
     if action.kind == "reject":
         try:
