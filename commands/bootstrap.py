@@ -108,7 +108,7 @@ class Session:
         self.run.finish(summary=_jsonable(summary), exit_code=exit_code, ended_at=now_iso())
         self.save(self.run)
 
-    # -- the port the use cases take (commands.usecases.ports.Workspace) ----------------
+    # -- the port the use cases take (commands.ports.Workspace) ----------------
 
     def get(self, aggregate_id: UUID) -> Any:
         """The aggregate ``aggregate_id``, replayed from the store (eventsourcing's

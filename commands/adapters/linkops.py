@@ -59,7 +59,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from videotheque.commands.adapters.linkscan import Roots, resolve_text
 from videotheque.commands.errors import UsageError
-from videotheque.commands.usecases.ports import Workspace
+from videotheque.commands.ports import Workspace
 from videotheque.domain.errors import DomainError
 from videotheque.domain.link import QUARANTINED, REMOVED, Link
 from videotheque.domain.paths import display, is_within

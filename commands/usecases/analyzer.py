@@ -38,8 +38,8 @@ from uuid import UUID
 from videotheque.commands.adapters.scanner import ScanError
 from videotheque.commands.config import Config
 from videotheque.commands.errors import UsageError
+from videotheque.commands.ports import Workspace
 from videotheque.commands.progress import Progress
-from videotheque.commands.usecases.ports import Workspace
 from videotheque.domain.media_facts import RECORDED_STATUSES, language_code, media_problem
 from videotheque.domain.media_file import MediaFile
 from videotheque.domain.paths import display

@@ -42,8 +42,8 @@ from videotheque.commands.adapters.providers.http import ProviderHttp, RetryPoli
 from videotheque.commands.adapters.providers.matcher import Query
 from videotheque.commands.adapters.providers.resolver import Resolution, Resolver
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, StoreError, UsageError
+from videotheque.commands.ports import Workspace
 from videotheque.commands.progress import Progress
-from videotheque.commands.usecases.ports import Workspace
 from videotheque.domain.enrichment import (
     ENRICHED,
     FAILED,

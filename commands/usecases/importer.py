@@ -29,9 +29,9 @@ from videotheque.commands.errors import (
     StoreConflictError,
     UsageError,
 )
+from videotheque.commands.ports import Workspace
 from videotheque.commands.progress import Progress
 from videotheque.commands.usecases.analyzer import ImportAnalysis, start_import_analysis
-from videotheque.commands.usecases.ports import Workspace
 from videotheque.domain.errors import DomainError
 from videotheque.domain.ids import file_id_text
 from videotheque.domain.import_plan import (

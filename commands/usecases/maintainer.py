@@ -37,8 +37,8 @@ from videotheque.commands.errors import (
     UsageError,
     VideothequeError,
 )
+from videotheque.commands.ports import Workspace
 from videotheque.commands.progress import Progress
-from videotheque.commands.usecases.ports import Workspace
 from videotheque.domain.media_server import MediaServer, media_server_id
 from videotheque.domain.paths import display
 from videotheque.projections.maintenance import pending_count, tree_changes

@@ -29,7 +29,7 @@ from typing import Any
 from uuid import UUID
 from xml.sax.saxutils import escape, quoteattr
 
-from videotheque.commands.usecases.ports import Workspace
+from videotheque.commands.ports import Workspace
 from videotheque.domain.paths import display
 from videotheque.domain.sidecar import Sidecar, sidecar_id
 from videotheque.projections.maintenance import nfo_targets

@@ -31,7 +31,7 @@ from videotheque.commands.adapters.linkops import tmp_name as _tmp_name
 from videotheque.commands.adapters.linkscan import LinkEntry, Roots, inspect_link
 from videotheque.commands.config import Config
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from videotheque.commands.usecases.ports import Workspace
+from videotheque.commands.ports import Workspace
 from videotheque.domain.enrichment import ENRICHED, VALIDATED
 from videotheque.domain.ids import link_id
 from videotheque.domain.link_plan import link_text

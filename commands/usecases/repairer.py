@@ -30,7 +30,7 @@ from videotheque.commands.adapters.linkops import (
 from videotheque.commands.adapters.linkops import tmp_name as _tmp_name
 from videotheque.commands.adapters.linkscan import LinkEntry, Roots, scan_links
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from videotheque.commands.usecases.ports import Workspace
+from videotheque.commands.ports import Workspace
 from videotheque.domain.ids import link_id
 from videotheque.domain.link_plan import (
     IDENTITY,

@@ -20,7 +20,7 @@ import duckdb
 
 from videotheque.commands.bootstrap import app_version
 from videotheque.commands.errors import UsageError
-from videotheque.commands.usecases.ports import Workspace
+from videotheque.commands.ports import Workspace
 from videotheque.projections import queries_report as q
 from videotheque.projections.maintenance import nfo_written, server_notices
 from videotheque.projections.projector import Recorder

@@ -30,7 +30,7 @@ from videotheque.commands.adapters.linkops import (
 )
 from videotheque.commands.adapters.linkscan import Roots, resolve_text
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from videotheque.commands.usecases.ports import Workspace
+from videotheque.commands.ports import Workspace
 from videotheque.domain.link_plan import undo_trash_path
 from videotheque.domain.paths import display
 from videotheque.projections.links import find_runs, run_link_actions, tracked_links, undone_by

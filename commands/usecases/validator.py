@@ -20,7 +20,7 @@ from uuid import UUID
 from videotheque.commands.adapters.providers import tmdb, tvdb
 from videotheque.commands.adapters.providers.base import SERIES, Candidate, ProviderError
 from videotheque.commands.errors import EXIT_USAGE, UsageError, VideothequeError
-from videotheque.commands.usecases.ports import Workspace
+from videotheque.commands.ports import Workspace
 from videotheque.domain.enrichment import candidate_key, parse_key
 from videotheque.domain.errors import DomainError
 from videotheque.domain.paths import display
