@@ -21,9 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from videotheque.commands.adapters.linkscan import Roots
 from videotheque.commands.adapters.lock import HomeLock, describe_holder
 from videotheque.commands.config import Config, default_home, load_config
-from videotheque.commands.errors import LockedError, ProjectionError, StoreError
+from videotheque.commands.errors import LockedError, ProjectionError, StoreError, UsageError
 from videotheque.commands.library import Library, open_library, redact, scrub
 from videotheque.domain.run import Run
 from videotheque.projections.projector import CatchUp, ProjectionLockedError, Projector
@@ -108,6 +109,44 @@ class Session:
                 hint = disk_full_hint(self.home, exc)
                 raise StoreError(f"cannot write the event store: {exc}{hint}") from exc
             raise
+
+
+# ---- the library's roots ---------------------------------------------------------------------
+
+
+def check_roots(storage: Path, video: Path, trash: Path) -> None:
+    """Refuse overlapping roots: links inside storage, storage inside the trash, ..."""
+    named = {"storage": storage, "video": video, "trash": trash}
+    for a, pa in named.items():
+        for b, pb in named.items():
+            if a >= b:
+                continue
+            if pa == pb:
+                raise UsageError(f"the {a} and {b} roots are the same folder: {pa}")
+            if pa.is_relative_to(pb) or pb.is_relative_to(pa):
+                inner, outer = (a, b) if pa.is_relative_to(pb) else (b, a)
+                raise UsageError(
+                    f"the {inner} root ({named[inner]}) lies inside the {outer} root "
+                    f"({named[outer]}): roots must not overlap"
+                )
+
+
+def roots_of(config: Config) -> Roots:
+    """The storage, video and trash roots ``init`` recorded, absolute and checked not to
+    overlap (as written and with symlinks resolved). A config without one of them is an
+    error, never filled in with another root."""
+    c = config
+    if c.storage is None or c.video is None or c.trash is None:
+        raise UsageError("the library has no storage, video or trash root: run `init` again")
+    storage = Path(os.path.abspath(c.storage))
+    video = Path(os.path.abspath(c.video))
+    trash = Path(os.path.abspath(c.trash))
+    check_roots(storage, video, trash)
+    roots = Roots.of(os.fsdecode(storage), os.fsdecode(video), os.fsdecode(trash))
+    check_roots(
+        Path(roots.real_storage), Path(roots.real_video), Path(os.path.realpath(roots.trash))
+    )
+    return roots
 
 
 def disk_full_hint(path: Path, exc: BaseException) -> str:

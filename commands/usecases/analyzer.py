@@ -233,7 +233,7 @@ def analyze_library(
 ) -> AnalyzeReport:
     """Analyse the present files never analysed (or all of them) and record the facts."""
     from videotheque.commands.adapters.mediainfo import analyze_many, mediainfo_version
-    from videotheque.commands.usecases.importer import check_root
+    from videotheque.commands.adapters.scanner import check_root
     from videotheque.projections.media import analysis_targets
 
     config = session.config

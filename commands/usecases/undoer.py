@@ -25,11 +25,10 @@ from videotheque.commands.adapters.linkops import (
     observe,
     pending_journals,
     recover,
-    roots_of,
     tmp_name,
 )
 from videotheque.commands.adapters.linkscan import Roots, resolve_text
-from videotheque.commands.bootstrap import Session
+from videotheque.commands.bootstrap import Session, roots_of
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from videotheque.domain.link_plan import undo_trash_path
 from videotheque.domain.paths import display
@@ -107,7 +106,7 @@ def undo_run(
     force: bool = False,
     arguments: dict[str, Any] | None = None,
 ) -> UndoReport:
-    roots = roots_of(session)
+    roots = roots_of(session.config)
     target = resolve_run(session, run_text)
     if target["command"] == "undo":
         raise UsageError(

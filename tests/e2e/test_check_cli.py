@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 import pytest
 
-import videotheque.commands.usecases.checker
+import videotheque.commands.adapters.reread
 from tests.benchmarks.treegen import flip_byte
 from tests.conftest import Lib
 from videotheque.commands.adapters.fingerprint import CHUNK, fingerprint
@@ -310,8 +310,8 @@ def test_a_byte_changed_in_a_sampled_chunk_is_caught_by_verify_hash(
 ) -> None:
     lib = clib
     if readers == "processes":  # what a library of thousands of files does, on three
-        monkeypatch.setattr(videotheque.commands.usecases.checker, "PROCESS_THRESHOLD", 1)
-        monkeypatch.setattr(videotheque.commands.usecases.checker, "HASH_CHUNK", 1)
+        monkeypatch.setattr(videotheque.commands.adapters.reread, "PROCESS_THRESHOLD", 1)
+        monkeypatch.setattr(videotheque.commands.adapters.reread, "HASH_CHUNK", 1)
     files = healthy(lib)
     target = files["Brazil (1985)"]
     expected = fingerprint(target)

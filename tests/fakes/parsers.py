@@ -1,7 +1,7 @@
 """Stand-in name parsers for tests and benchmarks that measure something else than names.
 
 Importing this module changes nothing: a driver that wants the import to use one patches
-``videotheque.commands.usecases.importer.default_parser`` itself (in its own process).
+``videotheque.commands.adapters.naming.default_parser`` itself (in its own process).
 """
 
 from __future__ import annotations

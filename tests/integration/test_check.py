@@ -13,6 +13,7 @@ from uuid import UUID
 import pytest
 
 from tests.conftest import Lib
+from videotheque.commands.adapters import linkscan
 from videotheque.commands.adapters.linkscan import Roots, scan_links
 from videotheque.commands.bootstrap import open_session
 from videotheque.commands.usecases import checker
@@ -114,7 +115,7 @@ def test_find_sees_the_video_tree_exactly_as_the_python_walk(tmp_path: Path) -> 
     os.symlink(b"../../storage/Films/Am\xe9lie.mkv", raw)
     roots = Roots.of(str(storage), str(video), str(tmp_path / "trash"))
 
-    by_find = checker.find_links(roots)
+    by_find = linkscan.find_links(roots)
 
     assert by_find is not None, "GNU find is part of the test machine"
     by_python = scan_links(roots)
@@ -135,8 +136,8 @@ def test_without_gnu_find_the_python_walk_is_used(
     os.symlink("../storage/x.mkv", tmp_path / "video" / "x.mkv")
     roots = Roots.of(str(tmp_path / "storage"), str(tmp_path / "video"), str(tmp_path / "t"))
     monkeypatch.setattr(shutil, "which", lambda _name: None)  # a system without find
-    assert checker.find_links(roots) is None
-    [entry] = checker.walk_video_tree(roots).links
+    assert linkscan.find_links(roots) is None
+    [entry] = linkscan.walk_video_tree(roots).links
     assert (entry.link, entry.problem) == ("x.mkv", "missing")
 
 
