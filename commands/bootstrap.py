@@ -113,7 +113,7 @@ class Session:
     def get(self, aggregate_id: UUID) -> Any:
         """The aggregate ``aggregate_id``, replayed from the store (eventsourcing's
         ``AggregateNotFoundError`` when it has no events)."""
-        return self.library.repository.get(aggregate_id)
+        return self.library.repository.get(aggregate_id, projector_func=_replay)
 
     def save(self, *aggregates: Any) -> int:
         """Save the aggregates' pending events in one atomic append; how many were saved.
@@ -161,6 +161,15 @@ class Session:
     def recorder(self) -> Any:
         """The store's recorder, for replaying its events (time travel)."""
         return self.library.recorder
+
+
+def _replay(aggregate: Any, events: Iterable[Any]) -> Any:
+    """``eventsourcing.application.project_aggregate`` without its per-event ``isinstance``
+    check against a ``typing.Protocol`` (a quarter of a ``repository.get`` on Python 3.11):
+    every stored event of ours is its aggregate's own ``@event`` class."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
 
 
 def disk_full_hint(path: Path, exc: BaseException) -> str:

@@ -278,16 +278,6 @@ def file_ids(con: duckdb.DuckDBPyConnection, paths: Iterable[str]) -> dict[str, 
     return {_path(raw): fid for raw, fid in rows}
 
 
-def versions(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> dict[str, int]:
-    """Each file's version: the number of its events (the next one is version + 1)."""
-    rows = con.execute(
-        "SELECT CAST(originator_id AS VARCHAR), max(version) FROM events "
-        "WHERE originator_id IN (SELECT unnest($1::UUID[])) GROUP BY ALL",
-        [list(ids)],
-    ).fetchall()
-    return {fid: int(v) for fid, v in rows}
-
-
 def duplicates(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Contents catalogued at several paths: ``[{"fingerprint", "file_id", "paths"}]``
     (stored paths, sorted), by first path."""

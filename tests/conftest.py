@@ -130,15 +130,15 @@ def _make_lib(tmp_path: Path, store: str | None) -> Lib:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """No test module may change the app when it is imported: collection imports every one
     (benchmarks too, deselected or not), so such a change would hold for the whole run."""
-    import videotheque.commands.usecases.importer as importer
+    import videotheque.commands.adapters.naming as naming
 
     patched = [
         name
         for name in ("default_parser", "parser_label")
-        if getattr(importer, name).__module__ != importer.__name__
+        if getattr(naming, name).__module__ != naming.__name__
     ]
     if patched:
         raise pytest.UsageError(
-            "a test module patched "
-            f"videotheque.commands.usecases.importer.{patched[0]} at import time"
+            f"a test module patched videotheque.commands.adapters.naming.{patched[0]} "
+            "at import time"
         )

@@ -58,7 +58,6 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from videotheque.commands.adapters.linkscan import Roots, resolve_text
-from videotheque.commands.errors import UsageError
 from videotheque.commands.ports import Workspace
 from videotheque.domain.errors import DomainError
 from videotheque.domain.link import QUARANTINED, REMOVED, Link
@@ -129,23 +128,6 @@ class Recovery:
     not_done: int = 0
     conflicts: list[tuple[Op, str]] = field(default_factory=list)
     journals: int = 0
-
-
-def roots_of(session: Workspace) -> Roots:
-    c = session.config
-    if c.storage is None or c.video is None or c.trash is None:
-        raise UsageError("the library has no storage, video or trash root: run `init` again")
-    from videotheque.commands.usecases.setup import check_roots
-
-    storage = Path(os.path.abspath(c.storage))
-    video = Path(os.path.abspath(c.video))
-    trash = Path(os.path.abspath(c.trash))
-    check_roots(storage, video, trash)
-    roots = Roots.of(os.fsdecode(storage), os.fsdecode(video), os.fsdecode(trash))
-    check_roots(
-        Path(roots.real_storage), Path(roots.real_video), Path(os.path.realpath(roots.trash))
-    )
-    return roots
 
 
 # -- observing and acting -------------------------------------------------------------

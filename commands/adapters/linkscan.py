@@ -6,6 +6,10 @@ whether an entry is a link or a folder, so the only system calls per link are on
 ``readlink`` and one ``stat`` through it; regular files cost nothing. That keeps detection
 close to ``find VIDEO -xtype l``.
 
+``VideoTreeWalk`` (``check``) runs the same walk as GNU ``find -printf`` in its own
+process, beside the caller's own work, and parses its output into the same entries;
+without a GNU find it falls back to ``scan_links``.
+
 A link is a finding when its target is missing, when resolving it loops, or when it
 resolves outside the storage root (whether or not something exists there).
 """
@@ -15,9 +19,16 @@ from __future__ import annotations
 import errno
 import os
 import posixpath
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+from videotheque.commands.config import Config
+from videotheque.commands.errors import UsageError
 from videotheque.domain.link_plan import LOOP, MISSING, OUTSIDE, UNREADABLE
 from videotheque.domain.paths import relative_to
 
@@ -255,3 +266,179 @@ def _entries(
             scan.errors.append((rel_dir or ".", exc.strerror or type(exc).__name__))
             return
         yield entry
+
+
+# ---- the same walk by GNU find, in its own process ----------------------------------------
+
+
+class VideoTreeWalk:
+    """The walk of the video tree, started now and collected later: by GNU ``find`` when
+    there is one, in its own process, while this one walks storage (a second thread
+    would take turns with the storage walk for the interpreter: slower than one after the
+    other); else, when collected, by ``scan_links`` itself."""
+
+    def __init__(self, roots: Roots) -> None:
+        self.roots = roots
+        self._find = _FindRun.start(roots)
+
+    def result(self) -> LinkScan:
+        found = self._find.result() if self._find is not None else None
+        self._find = None
+        return found if found is not None else scan_links(self.roots)
+
+    def close(self) -> None:
+        if self._find is not None:
+            self._find.close()
+            self._find = None
+
+
+def walk_video_tree(roots: Roots) -> LinkScan:
+    """Every symlink under the video root, as ``scan_links`` sees them."""
+    return VideoTreeWalk(roots).result()
+
+
+def find_links(roots: Roots) -> LinkScan | None:
+    """``scan_links`` by GNU ``find`` (None when there is no find that can do it)."""
+    run = _FindRun.start(roots)
+    return run.result() if run is not None else None
+
+
+# find's %Y (the type of what a link leads to) -> linkscan's problem
+_FIND_TYPES = {"N": MISSING, "L": LOOP, "?": UNREADABLE}
+
+
+class _FindRun:
+    """``find -H ROOT -type l -printf '%P %Y %l'`` writing to temporary files."""
+
+    def __init__(self, roots: Roots, proc: subprocess.Popen[bytes], out: Any, err: Any) -> None:
+        self.roots, self.proc, self.out, self.err = roots, proc, out, err
+
+    @classmethod
+    def start(cls, roots: Roots) -> _FindRun | None:
+        exe = shutil.which("find")
+        if exe is None:
+            return None
+        # closed by result() or close(): they outlive this call, no context manager fits
+        out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115
+        try:
+            proc = subprocess.Popen(
+                [exe, "-H", roots.video, "-type", "l", "-printf", "%P\\0%Y\\0%l\\0"],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                env={**os.environ, "LC_ALL": "C"},
+            )
+        except OSError:
+            out.close()
+            err.close()
+            return None
+        return cls(roots, proc, out, err)
+
+    def result(self) -> LinkScan | None:
+        """The links, as ``scan_links`` gives them: the text resolved lexically from the
+        real folder the link sits in, made relative to storage, its problem from find's
+        follow. None when find could not do it (not GNU find: no -printf)."""
+        try:
+            code = self.proc.wait()
+            self.out.seek(0)
+            self.err.seek(0)
+            out, err = self.out.read(), self.err.read()
+        finally:
+            self.out.close()
+            self.err.close()
+        if code != 0 and not out:
+            return None  # walk in Python: it says what it could not read
+        return _parse_find(self.roots, out, err)
+
+    def close(self) -> None:
+        """Stop find if it still runs (the check failed before collecting it)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.out.close()
+        self.err.close()
+
+
+def _parse_find(roots: Roots, out: bytes, err: bytes) -> LinkScan:
+    """find's ``%P\\0%Y\\0%l\\0`` records as ``scan_links`` entries: the text resolved the
+    same way (``_DirResolver``), the problem from find's own follow."""
+    scan = LinkScan(root=roots.video)
+    parts = out.split(b"\0")
+    real_video = roots.real_video
+    resolve = _DirResolver(roots)
+    links = scan.links
+    for i in range(0, len(parts) - 2, 3):
+        rel = parts[i].decode("utf-8", "surrogateescape")
+        text = parts[i + 2].decode("utf-8", "surrogateescape")
+        parent, _, _ = rel.rpartition("/")
+        head, _, tail = text.rpartition("/")
+        real_dir = f"{real_video}/{parent}" if parent else real_video
+        if tail in ("", ".", ".."):
+            resolved = resolve_text(text, real_dir)
+            target_path = roots.storage_relative(resolved)
+        else:
+            rdir, sdir = resolve(real_dir, head, text.startswith("/"))
+            resolved = rdir + "/" + tail if rdir != "/" else "/" + tail
+            if sdir is None:
+                target_path = None
+            elif sdir:
+                target_path = f"{sdir}/{tail}"
+            else:
+                target_path = tail
+        problem = _FIND_TYPES.get(parts[i + 1].decode("ascii", "replace"))
+        if problem is None and target_path is None:
+            problem = OUTSIDE
+        links.append(LinkEntry(rel, text, resolved, target_path, problem))
+    for line in err.decode("utf-8", "surrogateescape").splitlines():
+        scan.errors.append((_find_error_path(line, roots.video), line.split(": ")[-1]))
+    links.sort(key=lambda e: e.link)
+    return scan
+
+
+def _find_error_path(line: str, root: str) -> str:
+    """The path, relative to ``root``, in a message such as ``find: '/v/x': Permission
+    denied`` (the whole line when it names none)."""
+    start, end = line.find("'"), line.rfind("'")
+    if 0 <= start < end:
+        path = line[start + 1 : end]
+        rel = relative_to(path, root)
+        return (rel or ".") if rel is not None else path
+    return line
+
+
+# ---- the library's roots ---------------------------------------------------------------------
+
+
+def check_roots(storage: Path, video: Path, trash: Path) -> None:
+    """Refuse overlapping roots: links inside storage, storage inside the trash, ..."""
+    named = {"storage": storage, "video": video, "trash": trash}
+    for a, pa in named.items():
+        for b, pb in named.items():
+            if a >= b:
+                continue
+            if pa == pb:
+                raise UsageError(f"the {a} and {b} roots are the same folder: {pa}")
+            if pa.is_relative_to(pb) or pb.is_relative_to(pa):
+                inner, outer = (a, b) if pa.is_relative_to(pb) else (b, a)
+                raise UsageError(
+                    f"the {inner} root ({named[inner]}) lies inside the {outer} root "
+                    f"({named[outer]}): roots must not overlap"
+                )
+
+
+def roots_of(config: Config) -> Roots:
+    """The storage, video and trash roots ``init`` recorded, absolute and checked not to
+    overlap (as written and with symlinks resolved). A config without one of them is an
+    error, never filled in with another root."""
+    c = config
+    if c.storage is None or c.video is None or c.trash is None:
+        raise UsageError("the library has no storage, video or trash root: run `init` again")
+    storage = Path(os.path.abspath(c.storage))
+    video = Path(os.path.abspath(c.video))
+    trash = Path(os.path.abspath(c.trash))
+    check_roots(storage, video, trash)
+    roots = Roots.of(os.fsdecode(storage), os.fsdecode(video), os.fsdecode(trash))
+    check_roots(
+        Path(roots.real_storage), Path(roots.real_video), Path(os.path.realpath(roots.trash))
+    )
+    return roots

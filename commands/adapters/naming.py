@@ -1089,3 +1089,20 @@ def parse_many(
         if on_done is not None:
             on_done(len(results))
     return results
+
+
+# ---- the parser the use cases take by default ---------------------------------------------
+
+# What ``import`` and ``repair-links`` call to read names: paths in, one dict each out.
+Parser = Callable[[list[str]], list[dict[str, Any]]]
+
+
+def default_parser() -> Parser:
+    """The parser of ``import`` and ``repair-links`` when none is given. Looked up on this
+    module at call time, so a test may swap it (``monkeypatch.setattr(naming, ...)``)."""
+    return parse_many
+
+
+def parser_label() -> str:
+    """The name and version recorded with an import's run."""
+    return f"{PARSER_NAME} {PARSER_VERSION}"

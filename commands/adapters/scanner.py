@@ -13,7 +13,35 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from videotheque.commands.errors import StorageUnreachableError
 from videotheque.domain.paths import display
+
+
+def root_problem(root: str, must_have_entries: bool) -> str | None:
+    """Why ``root`` cannot be walked (missing, not a folder, unreadable, or empty when it
+    should hold files: an unmounted share looks like that), or None. Said after the
+    root's name, e.g. ``storage root {problem}``."""
+    shown = display(root)
+    if not os.path.exists(root):
+        return f"{shown} does not exist (unmounted share?)"
+    if not os.path.isdir(root):
+        return f"{shown} is not a folder"
+    try:
+        with os.scandir(root) as it:
+            empty = next(it, None) is None
+    except OSError as exc:
+        return f"{shown} is unreadable ({exc.strerror or type(exc).__name__})"
+    if empty and must_have_entries:
+        return f"{shown} is empty (unmounted share?)"
+    return None
+
+
+def check_root(root: str) -> None:
+    """Refuse a storage root (or folder of it) that is missing, unreadable or empty:
+    importing an unmounted share would take every file for vanished."""
+    problem = root_problem(root, must_have_entries=True)
+    if problem is not None:
+        raise StorageUnreachableError(f"storage root {problem}: nothing recorded")
 
 
 @dataclass

@@ -239,7 +239,7 @@ def analyze_library(
         analyze_many,
         mediainfo_version,
     )
-    from videotheque.commands.usecases.importer import check_root
+    from videotheque.commands.adapters.scanner import check_root
     from videotheque.projections.media import analysis_targets
 
     config = session.config

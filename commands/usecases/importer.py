@@ -21,8 +21,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from videotheque.commands.adapters import naming
 from videotheque.commands.adapters.fingerprint import ALGORITHM, fingerprint_many, worker_pool
-from videotheque.commands.adapters.scanner import Scan, ScanError, scan_storage
+from videotheque.commands.adapters.naming import Parser
+from videotheque.commands.adapters.scanner import Scan, ScanError, check_root, scan_storage
 from videotheque.commands.errors import (
     MassVanishError,
     StorageUnreachableError,
@@ -62,9 +64,6 @@ class StalePlanError(Exception):
     """The store changed under the plan (a shared store written by another machine)."""
 
 
-Parser = Callable[[list[str]], list[dict[str, Any]]]
-
-
 @dataclass
 class ImportReport:
     run_id: str | None
@@ -96,41 +95,6 @@ class ImportReport:
         if self.conflicts:
             s["conflicts_retried"] = self.conflicts
         return s
-
-
-def default_parser() -> Parser:
-    from videotheque.commands.adapters.naming import parse_many
-
-    return parse_many
-
-
-def parser_label() -> str:
-    from videotheque.commands.adapters.naming import PARSER_NAME, PARSER_VERSION
-
-    return f"{PARSER_NAME} {PARSER_VERSION}"
-
-
-def check_root(root: str) -> None:
-    """Refuse a root that is missing, unreadable or empty: an unmounted share looks like
-    that, and importing it would take every file for vanished."""
-    shown = display(root)
-    if not os.path.exists(root):
-        raise StorageUnreachableError(
-            f"storage root {shown} does not exist (unmounted share?): nothing recorded"
-        )
-    if not os.path.isdir(root):
-        raise StorageUnreachableError(f"storage root {shown} is not a folder: nothing recorded")
-    try:
-        with os.scandir(root) as it:
-            empty = next(it, None) is None
-    except OSError as exc:
-        raise StorageUnreachableError(
-            f"storage root {shown} is unreadable ({exc.strerror}): nothing recorded"
-        ) from exc
-    if empty:
-        raise StorageUnreachableError(
-            f"storage root {shown} is empty (unmounted share?): nothing recorded"
-        )
 
 
 @bulk()  # 100,000s of paths, tuples and aggregates: no garbage-collector passes over them
@@ -392,7 +356,7 @@ def _record(
     and memory holds one chunk of names and facts, whatever the size of the import.
     ``after_save`` None: a dry run (names parsed, nothing analysed or saved)."""
     seen = {s.path: s for s in hashed}
-    label = parser_name or (parser_label() if parser is None else "custom")
+    label = parser_name or (naming.parser_label() if parser is None else "custom")
     new_files = sum(1 for a in plan.actions if a.kind == "import")
     # the longest phase of a first import (the fast path answers most names, guessit the rest)
     parse_task = _Counted(progress.task("parse names", total=new_files)) if new_files else None
@@ -485,8 +449,7 @@ class _Counted:
 
 def _parse_counted(parse: Parser, paths: list[str], task: _Counted | None) -> list[dict[str, Any]]:
     """One chunk's names; the default parser counts them as its workers give them back."""
-    from videotheque.commands.adapters.naming import parse_many
-
+    parse_many = naming.parse_many
     tick = task.chunk(len(paths)) if task is not None else (lambda done: None)
     counts = parse is parse_many or (isinstance(parse, partial) and parse.func is parse_many)
     parsed = parse(paths, on_done=tick) if counts else parse(paths)  # type: ignore[call-arg]
@@ -498,17 +461,16 @@ def _parse_counted(parse: Parser, paths: list[str], task: _Counted | None) -> li
 def _name_parser(parser: Parser | None, count: int) -> Iterator[Parser]:
     """The parser of the chunks: the default one keeps one pool of workers for them all
     (started before any thread of the import's: they are forked), ended at once by Ctrl-C."""
-    from videotheque.commands.adapters.naming import POOL_THRESHOLD, parse_many
-
-    parser = parser or default_parser()
+    parse_many = naming.parse_many
+    parser = parser or naming.default_parser()
     if parser is not parse_many:
         yield parser
         return
     workers = os.cpu_count() or 1
-    if workers == 1 or count < POOL_THRESHOLD:
+    if workers == 1 or count < naming.POOL_THRESHOLD:
         yield parse_many
         return
-    with worker_pool(min(workers, -(-count // POOL_THRESHOLD))) as pool:
+    with worker_pool(min(workers, -(-count // naming.POOL_THRESHOLD))) as pool:
         pool.submit(os.getpid).result()  # the workers start now
         yield partial(parse_many, pool=pool)
 

@@ -405,7 +405,7 @@ def _check(
     arguments = {"verify_hash": True, "full": False, "oldest": options.check_oldest,
                  "by": "maintain"}  # fmt: skip
     report = check_library(
-        session,  # type: ignore[arg-type]  # checker.py takes the Session until its split
+        session,
         oldest=options.check_oldest,
         progress=progress,
         arguments=arguments,

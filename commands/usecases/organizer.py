@@ -25,10 +25,9 @@ from videotheque.commands.adapters.linkops import (
     execute,
     pending_journals,
     recover,
-    roots_of,
 )
 from videotheque.commands.adapters.linkops import tmp_name as _tmp_name
-from videotheque.commands.adapters.linkscan import LinkEntry, Roots, inspect_link
+from videotheque.commands.adapters.linkscan import LinkEntry, Roots, inspect_link, roots_of
 from videotheque.commands.config import Config
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from videotheque.commands.ports import Workspace
@@ -114,7 +113,7 @@ def templates_of(config: Config) -> dict[str, str]:
 def organize(
     session: Workspace, *, dry_run: bool = False, arguments: dict[str, Any] | None = None
 ) -> OrganizeReport:
-    roots = roots_of(session)
+    roots = roots_of(session.config)
     templates = templates_of(session.config)
     report = OrganizeReport(run_id=None, dry_run=dry_run)
     if dry_run:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from videotheque.commands.adapters import naming
 from videotheque.commands.adapters.linkops import (
     Journal,
     Op,
@@ -25,10 +26,10 @@ from videotheque.commands.adapters.linkops import (
     execute,
     pending_journals,
     recover,
-    roots_of,
 )
 from videotheque.commands.adapters.linkops import tmp_name as _tmp_name
-from videotheque.commands.adapters.linkscan import LinkEntry, Roots, scan_links
+from videotheque.commands.adapters.linkscan import LinkEntry, Roots, roots_of, scan_links
+from videotheque.commands.adapters.naming import Parser
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from videotheque.commands.ports import Workspace
 from videotheque.domain.ids import link_id
@@ -55,7 +56,6 @@ from videotheque.domain.link_plan import (
 from videotheque.domain.paths import display, is_within, relative_to
 from videotheque.projections.links import current_paths, named_files, path_holders, tracked_links
 
-Parser = Callable[[list[str]], list[dict[str, Any]]]
 # Asked about one proposal (its index and the total): a decision, or None to quit.
 Chooser = Callable[[Proposal, int, int], Decision | None]
 
@@ -104,12 +104,6 @@ class RepairReport:
         return EXIT_OK
 
 
-def default_parser() -> Parser:
-    from videotheque.commands.adapters.naming import parse_many
-
-    return parse_many
-
-
 def repair_links(
     session: Workspace,
     video_dir: Path | None = None,
@@ -121,7 +115,7 @@ def repair_links(
     parser: Parser | None = None,
     arguments: dict[str, Any] | None = None,
 ) -> RepairReport:
-    roots = roots_of(session)
+    roots = roots_of(session.config)
     start = _start_dir(roots, video_dir)
     report = RepairReport(run_id=None, dry_run=dry_run)
     if not dry_run and not auto and chooser is None:
@@ -274,7 +268,7 @@ def _is_file(roots: Roots, rel: str) -> bool:
 
 
 def _parse(parser: Parser | None, links: list[str]) -> list[NameInfo]:
-    parse = parser or default_parser()
+    parse = parser or naming.default_parser()
     out = []
     for d in parse(links):
         out.append(

@@ -5,27 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from videotheque.commands.adapters.linkscan import check_roots
 from videotheque.commands.bootstrap import resolve_home, resolve_store
 from videotheque.commands.config import Config, load_config, save_config
 from videotheque.commands.errors import UsageError
 from videotheque.commands.library import open_library, redact, scrub
-
-
-def check_roots(storage: Path, video: Path, trash: Path) -> None:
-    """Refuse overlapping roots: links inside storage, storage inside the trash, ..."""
-    named = {"storage": storage, "video": video, "trash": trash}
-    for a, pa in named.items():
-        for b, pb in named.items():
-            if a >= b:
-                continue
-            if pa == pb:
-                raise UsageError(f"the {a} and {b} roots are the same folder: {pa}")
-            if pa.is_relative_to(pb) or pb.is_relative_to(pa):
-                inner, outer = (a, b) if pa.is_relative_to(pb) else (b, a)
-                raise UsageError(
-                    f"the {inner} root ({named[inner]}) lies inside the {outer} root "
-                    f"({named[outer]}): roots must not overlap"
-                )
 
 
 def init_library(

@@ -25,10 +25,9 @@ from videotheque.commands.adapters.linkops import (
     observe,
     pending_journals,
     recover,
-    roots_of,
     tmp_name,
 )
-from videotheque.commands.adapters.linkscan import Roots, resolve_text
+from videotheque.commands.adapters.linkscan import Roots, resolve_text, roots_of
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from videotheque.commands.ports import Workspace
 from videotheque.domain.link_plan import undo_trash_path
@@ -107,7 +106,7 @@ def undo_run(
     force: bool = False,
     arguments: dict[str, Any] | None = None,
 ) -> UndoReport:
-    roots = roots_of(session)
+    roots = roots_of(session.config)
     target = resolve_run(session, run_text)
     if target["command"] == "undo":
         raise UsageError(

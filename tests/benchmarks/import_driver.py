@@ -21,9 +21,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+import videotheque.commands.adapters.naming
 import videotheque.commands.bootstrap
 import videotheque.commands.progress
-import videotheque.commands.usecases.importer
 from tests.fakes.parsers import parse_trivially
 
 STARTED = time.perf_counter()
@@ -75,8 +75,8 @@ def write_timings() -> None:
         Path(path).write_text(json.dumps(timings), encoding="utf-8")
 
 
-videotheque.commands.usecases.importer.default_parser = lambda: parse_trivially
-videotheque.commands.usecases.importer.parser_label = lambda: "trivial 0"
+videotheque.commands.adapters.naming.default_parser = lambda: parse_trivially
+videotheque.commands.adapters.naming.parser_label = lambda: "trivial 0"
 videotheque.commands.progress.progress = timed_progress
 videotheque.commands.bootstrap.Session.catch_up = timed_catch_up  # type: ignore[method-assign]
 atexit.register(write_timings)

@@ -20,8 +20,7 @@ from typing import Any
 
 import pytest
 
-from videotheque.commands.adapters.linkops import roots_of
-from videotheque.commands.adapters.linkscan import scan_links
+from videotheque.commands.adapters.linkscan import roots_of, scan_links
 from videotheque.commands.bootstrap import open_session
 from videotheque.commands.usecases.importer import import_storage
 from videotheque.commands.usecases.repairer import repair_links
@@ -101,7 +100,7 @@ def test_detect_and_repair_100k_links(tmp_path: Path) -> None:
         return out.count(b"\n")
 
     with open_session(home) as session:
-        roots = roots_of(session)
+        roots = roots_of(session.config)
     find()  # warm the cache
     floor, found = _best(find)
     detect, scan = _best(lambda: scan_links(roots, broken_only=True))

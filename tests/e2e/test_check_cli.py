@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 import pytest
 
-import videotheque.commands.usecases.checker
+import videotheque.commands.adapters.reread
 from tests.benchmarks.treegen import flip_byte
 from tests.conftest import Lib
 from videotheque.commands.adapters.fingerprint import CHUNK, fingerprint
@@ -291,6 +291,22 @@ def test_an_empty_storage_root_with_a_catalog_is_unreachable(slib: Lib) -> None:
     assert report["ghosts"] == []
 
 
+def test_a_config_without_a_trash_root_is_refused_not_filled_in(slib: Lib) -> None:
+    """``init`` records all three roots; a config.toml that lost one is a usage error
+    (exit 2) saying so, never checked with storage standing in for the trash."""
+    healthy(slib)
+    config = slib.home / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    kept = [line for line in text.splitlines() if not line.startswith("trash = ")]
+    assert len(kept) == len(text.splitlines()) - 1
+    config.write_text("\n".join(kept) + "\n", encoding="utf-8")
+
+    result = slib.cli("check", "--json")
+
+    assert result.exit_code == 2
+    assert "no storage, video or trash root" in result.stderr and "init" in result.stderr
+
+
 def test_an_unreachable_video_root_still_checks_storage(slib: Lib) -> None:
     files = healthy(slib)
     os.remove(files["Alien (1979)"])
@@ -310,8 +326,8 @@ def test_a_byte_changed_in_a_sampled_chunk_is_caught_by_verify_hash(
 ) -> None:
     lib = clib
     if readers == "processes":  # what a library of thousands of files does, on three
-        monkeypatch.setattr(videotheque.commands.usecases.checker, "PROCESS_THRESHOLD", 1)
-        monkeypatch.setattr(videotheque.commands.usecases.checker, "HASH_CHUNK", 1)
+        monkeypatch.setattr(videotheque.commands.adapters.reread, "PROCESS_THRESHOLD", 1)
+        monkeypatch.setattr(videotheque.commands.adapters.reread, "HASH_CHUNK", 1)
     files = healthy(lib)
     target = files["Brazil (1985)"]
     expected = fingerprint(target)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-import videotheque.commands.usecases.importer
+import videotheque.commands.adapters.naming
 from tests.conftest import Lib
 from tests.fakes.provider_server import FakeProviders, point_at
 from videotheque.commands.adapters.naming import parse_many
@@ -74,7 +74,7 @@ def server() -> Iterator[FakeProviders]:
 def library(sqlite_lib: Lib, server: FakeProviders, monkeypatch: pytest.MonkeyPatch) -> Lib:
     point_at(server, monkeypatch)
     monkeypatch.setattr(
-        videotheque.commands.usecases.importer, "default_parser", lambda: parse_with_home_videos
+        videotheque.commands.adapters.naming, "default_parser", lambda: parse_with_home_videos
     )
     for rel in [*PLACED, *REFUSED, FLAT_EPISODE]:
         sqlite_lib.write(rel)

@@ -12,11 +12,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import videotheque.commands.usecases.importer
+import videotheque.commands.adapters.naming
 from tests.fakes.parsers import parse_trivially
 
-videotheque.commands.usecases.importer.default_parser = lambda: parse_trivially
-videotheque.commands.usecases.importer.parser_label = lambda: "trivial 0"
+videotheque.commands.adapters.naming.default_parser = lambda: parse_trivially
+videotheque.commands.adapters.naming.parser_label = lambda: "trivial 0"
 
 if __name__ == "__main__":
     from videotheque.commands.cli.app import main

@@ -16,7 +16,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import videotheque.commands.usecases.importer
+import videotheque.commands.adapters.naming
 
 
 def parse_slowly(paths: list[str]) -> list[dict[str, Any]]:
@@ -30,8 +30,8 @@ def parse_slowly(paths: list[str]) -> list[dict[str, Any]]:
     ]
 
 
-videotheque.commands.usecases.importer.default_parser = lambda: parse_slowly
-videotheque.commands.usecases.importer.parser_label = lambda: "slow 0"
+videotheque.commands.adapters.naming.default_parser = lambda: parse_slowly
+videotheque.commands.adapters.naming.parser_label = lambda: "slow 0"
 
 if __name__ == "__main__":
     from videotheque.commands.cli.app import main

@@ -2,7 +2,7 @@
 and for the use-case tests (``tests/usecases``), which give each file the name they need.
 
 Importing this module changes nothing: a driver that wants the import to use one patches
-``videotheque.commands.usecases.importer.default_parser`` itself (in its own process).
+``videotheque.commands.adapters.naming.default_parser`` itself (in its own process).
 """
 
 from __future__ import annotations

@@ -63,6 +63,7 @@ def configure() -> None:
     _KILL_AFTER = float(os.environ.get("VTQ_FAULT_KILL_AFTER") or 0)
     _count, _started = 0, None
     batch = os.environ.get("VTQ_FAULT_RECORD_BATCH")
+    import videotheque.commands.adapters.naming
     import videotheque.commands.usecases.enricher
     import videotheque.commands.usecases.importer
 
@@ -71,11 +72,11 @@ def configure() -> None:
     videotheque.commands.usecases.importer.CHUNK = int(chunk) if chunk else 2000
     videotheque.commands.usecases.enricher._Recorder.BATCH = int(batch) if batch else 500
     if os.environ.get("VTQ_FAULT_FAST_PARSER"):
-        videotheque.commands.usecases.importer.default_parser = lambda: _parse_trivially
-        videotheque.commands.usecases.importer.parser_label = lambda: "trivial 0"
+        videotheque.commands.adapters.naming.default_parser = lambda: _parse_trivially
+        videotheque.commands.adapters.naming.parser_label = lambda: "trivial 0"
     else:
-        videotheque.commands.usecases.importer.default_parser = _REAL_PARSER[0]
-        videotheque.commands.usecases.importer.parser_label = _REAL_PARSER[1]
+        videotheque.commands.adapters.naming.default_parser = _REAL_PARSER[0]
+        videotheque.commands.adapters.naming.parser_label = _REAL_PARSER[1]
 
 
 def _die() -> None:
@@ -147,9 +148,9 @@ def _at_exit() -> None:
 def instrument() -> None:
     import videotheque.commands.adapters.linkops
     import videotheque.commands.adapters.lock
+    import videotheque.commands.adapters.naming
     import videotheque.commands.adapters.providers.http
     import videotheque.commands.library
-    import videotheque.commands.usecases.importer
     import videotheque.projections.projector
 
     videotheque.commands.adapters.lock.HomeLock.acquire = _on_lock(
@@ -164,8 +165,8 @@ def instrument() -> None:
     _around(videotheque.projections.projector.Projector, "_apply", None, "projection")
     _around_async(videotheque.commands.adapters.providers.http.ProviderHttp, "_send", "http")
     _REAL_PARSER[:] = [
-        videotheque.commands.usecases.importer.default_parser,
-        videotheque.commands.usecases.importer.parser_label,
+        videotheque.commands.adapters.naming.default_parser,
+        videotheque.commands.adapters.naming.parser_label,
     ]
     import videotheque.commands.cli.app  # every command, imported once
 

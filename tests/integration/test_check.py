@@ -13,6 +13,7 @@ from uuid import UUID
 import pytest
 
 from tests.conftest import Lib
+from videotheque.commands.adapters import linkscan
 from videotheque.commands.adapters.linkscan import Roots, scan_links
 from videotheque.commands.bootstrap import open_session
 from videotheque.commands.usecases import checker
@@ -56,8 +57,8 @@ def test_a_long_list_of_findings_is_recorded_in_several_events(
 
 
 def test_verification_events_follow_another_writers_events(clib: Lib) -> None:
-    """The verifier appends after the versions the projection knows; when another writer
-    appended meanwhile (a shared store), the batch is redone on aggregates from the store."""
+    """The verifier records on the files as the store has them, not as the projection
+    knows them: another writer's events the projection has not seen yet are followed."""
     clib.write("Films/A.mkv")
     clib.write("Films/B.mkv")
     assert clib.cli("import").exit_code == 0
@@ -73,6 +74,37 @@ def test_verification_events_follow_another_writers_events(clib: Lib) -> None:
         again: MediaFile = session.library.repository.get(UUID(a[0]))
     assert again.version == agg.version + 1  # Imported, Touched, FullHashRecorded
     assert again.full_hash is not None
+
+
+def test_a_write_between_reading_a_file_and_appending_its_events_is_redone(
+    clib: Lib, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer appends to a file after the verifier read it from the store and
+    before its events are appended (a shared store): the append conflicts, the batch is
+    redone on the file read again, and both writers' events are kept."""
+    clib.write("Films/A.mkv")
+    assert clib.cli("import").exit_code == 0
+    real_append = checker._append
+    calls: list[int] = []
+
+    def another_writer_first(session: Any, aggregates: Any) -> None:
+        aggregates = list(aggregates)
+        if not calls:
+            other: MediaFile = session.library.repository.get(aggregates[0].id)
+            other.touch("Films/A.mkv", 12345.0, "another-writer")
+            session.library.save(other)
+        calls.append(len(aggregates))
+        real_append(session, aggregates)
+
+    monkeypatch.setattr(checker, "_append", another_writer_first)
+    with open_session(clib.home, clib.store) as session:
+        report = checker.check_library(session, full=True)  # a first full hash: events
+        assert report.verified == 1 and report.exit_code == 0 and not report.errors
+        [fid] = [UUID(i) for i, _ in clib_catalog(session)]
+        again: MediaFile = session.library.repository.get(fid)
+    assert calls == [1, 1]  # the conflicting append, then the redone one
+    assert again.version == 3  # Imported, Touched, FullHashRecorded
+    assert again.full_hash is not None and again.paths["Films/A.mkv"] == 12345.0
 
 
 def clib_catalog(session: Any) -> list[tuple[str, str]]:
@@ -114,7 +146,7 @@ def test_find_sees_the_video_tree_exactly_as_the_python_walk(tmp_path: Path) -> 
     os.symlink(b"../../storage/Films/Am\xe9lie.mkv", raw)
     roots = Roots.of(str(storage), str(video), str(tmp_path / "trash"))
 
-    by_find = checker.find_links(roots)
+    by_find = linkscan.find_links(roots)
 
     assert by_find is not None, "GNU find is part of the test machine"
     by_python = scan_links(roots)
@@ -135,8 +167,8 @@ def test_without_gnu_find_the_python_walk_is_used(
     os.symlink("../storage/x.mkv", tmp_path / "video" / "x.mkv")
     roots = Roots.of(str(tmp_path / "storage"), str(tmp_path / "video"), str(tmp_path / "t"))
     monkeypatch.setattr(shutil, "which", lambda _name: None)  # a system without find
-    assert checker.find_links(roots) is None
-    [entry] = checker.walk_video_tree(roots).links
+    assert linkscan.find_links(roots) is None
+    [entry] = linkscan.walk_video_tree(roots).links
     assert (entry.link, entry.problem) == ("x.mkv", "missing")
 
 
