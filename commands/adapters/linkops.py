@@ -1,7 +1,8 @@
 """File-system actions on links, each recorded as an event, safe against a kill.
 
-Every action is an ``Op``: the state it expects at one or two paths (``before``), the
-state it leaves (``after``), and the ``Link`` method that records it. Three kinds:
+Every action is an ``Op`` (linkjournal.py): the state it expects at one or two paths
+(``before``), the state it leaves (``after``), and the typed record of the ``Link`` command
+that records it. Three kinds:
 
 - ``retarget``: one path, text A -> text B (a symlink to B is made under a temporary name
   in the same folder, then exchanged with the link in one atomic step, and the old link,
@@ -37,6 +38,13 @@ back). Every unlink is of a name of ours, after such a check; the one window lef
 between that check and the unlink of our own name, where only something that renamed
 its file to our hidden ``.vtq-...`` name could be hit. A kill between two of these steps
 is settled by the next run (``_settle``).
+
+Checkpoints. The protocol announces its steps with ``sys.audit`` (nothing happens unless
+an audit hook listens: tests/faults/checkpoints.py kills the process at the N-th one to
+prove the recovery): ``videotheque.links.journal`` (a batch is journaled, nothing done),
+``videotheque.links.tmp`` (a retarget's temporary link exists), ``videotheque.links.moved``
+(a moved link exists at both names), ``videotheque.links.applied`` (an op is done on disk),
+``videotheque.links.saved`` (a batch's events are in the store).
 """
 
 from __future__ import annotations
@@ -44,73 +52,32 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
-import json
 import os
 import posixpath
-import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
+from videotheque.commands.adapters.linkjournal import (
+    CorruptJournalError,
+    Journal,
+    Op,
+    pending_journals,
+    read_journal,
+    set_aside,
+)
 from videotheque.commands.adapters.linkscan import Roots, resolve_text
 from videotheque.commands.ports import Workspace
 from videotheque.domain.errors import DomainError
-from videotheque.domain.link import QUARANTINED, REMOVED, Link
+from videotheque.domain.link import Link
 from videotheque.domain.paths import display, is_within
 
 NOT_A_LINK = "\x00not-a-link"  # what observe() says of a file or folder at a path
-BATCH = 1000
-JOURNAL_DIR = "journal"
-# Test-only fault injection (tests/e2e/test_links_kill.py); never set it otherwise.
-# "PHASE:N" SIGKILLs the process the N-th time it reaches PHASE: "journal" (a batch is
-# journaled, nothing done), "tmp" (a retarget's temporary link exists), "moved" (a moved
-# link exists at both names), "applied" (an op is done on disk), "saved" (a batch's events
-# are in the store).
-KILL_ENV = "VIDEOTHEQUE_TEST_KILL_LINKS"
-_kill_counts: dict[str, int] = {}
-
-
-def _checkpoint(phase: str) -> None:
-    spec = os.environ.get(KILL_ENV)
-    if not spec:
-        return
-    want, _, count = spec.partition(":")
-    if want != phase:
-        return
-    _kill_counts[phase] = _kill_counts.get(phase, 0) + 1
-    if _kill_counts[phase] >= int(count or 1):
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-@dataclass
-class Op:
-    """One file-system action on a link and the event that records it."""
-
-    kind: str  # retarget | create | move
-    link_id: str
-    link: str  # relative to the video root
-    version: int | None  # the Link aggregate's version before (None: not tracked yet)
-    paths: list[str]  # absolute: [P] or [S, D]
-    before: list[str | None]  # expected text at each path (None: nothing there)
-    after: list[str | None]
-    method: str  # the Link method that records it
-    kwargs: dict[str, Any]
-    run_id: str
-    track: dict[str, Any] | None = None  # Link.track() arguments when not tracked yet
-    tmp: str | None = None  # retarget: the temporary name
-    allow_outside: bool = False  # undo may put back a text that pointed outside storage
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=True)
-
-    @classmethod
-    def from_json(cls, line: str) -> Op:
-        return cls(**json.loads(line))
+BATCH = 1000  # ops journaled, done and saved together (tests make it small)
 
 
 @dataclass
@@ -234,7 +201,7 @@ def _retarget(op: Op) -> Outcome:
     assert new is not None and old is not None and op.tmp is not None
     _settle(op)
     os.symlink(new, op.tmp)
-    _checkpoint("tmp")
+    sys.audit("videotheque.links.tmp", op.link)
     if observe(path) != old:  # changed at the last moment
         os.unlink(op.tmp)
         return Outcome(op, False, f"changed while being repaired, left alone: {display(path)}")
@@ -325,7 +292,7 @@ def _move(op: Op) -> Outcome:
             os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
         except OSError:
             pass
-    _checkpoint("moved")
+    sys.audit("videotheque.links.moved", op.link)
     return _finish_move(op)
 
 
@@ -425,7 +392,7 @@ def load_link(session: Workspace, op: Op) -> Link:
     """The aggregate an op records on, at the version the op expects."""
     if op.version is None:
         assert op.track is not None
-        return Link.track(**op.track)
+        return op.track.start()
     link: Any = session.get(UUID(op.link_id))
     assert isinstance(link, Link)
     if link.version != op.version:
@@ -437,99 +404,7 @@ def load_link(session: Workspace, op: Op) -> Link:
 
 
 def record(link: Link, op: Op, recovered_by: str | None = None) -> None:
-    kwargs = dict(op.kwargs)
-    if recovered_by is not None:
-        kwargs["recovered_by"] = recovered_by
-    getattr(link, op.method)(**kwargs)
-
-
-class Journal:
-    """The write-ahead journal of one run's link actions."""
-
-    def __init__(self, home: Path, run_id: str) -> None:
-        self.dir = home / JOURNAL_DIR
-        self.path = self.dir / f"links-{run_id}.jsonl"
-
-    def append(self, ops: Sequence[Op]) -> None:
-        if not ops:
-            return
-        new = not self.path.exists()
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="ascii") as f:
-            for op in ops:
-                f.write(op.to_json() + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        if new:
-            _fsync_dir(self.dir)
-
-    def close(self) -> None:
-        try:
-            self.path.unlink()
-        except FileNotFoundError:
-            pass
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def pending_journals(home: Path) -> list[Path]:
-    d = home / JOURNAL_DIR
-    return sorted(d.glob("links-*.jsonl")) if d.is_dir() else []
-
-
-class CorruptJournalError(Exception):
-    """A journal this program did not write as it stands (bytes that are not ASCII, a
-    damaged line before the last): its ops cannot be trusted."""
-
-
-def _read_journal(path: Path) -> Iterator[Op]:
-    """The ops of a journal. Only its last line may be cut (the kill came while it was
-    written): that op never started and is skipped. Anything else unreadable raises
-    :class:`CorruptJournalError`."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CorruptJournalError(f"cannot read it: {exc.strerror or exc}") from exc
-    if not data.isascii():
-        raise CorruptJournalError("it holds bytes that are not ASCII")
-    lines = [line.strip() for line in data.decode("ascii").split("\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    ops: list[Op] = []
-    for number, line in enumerate(lines, 1):
-        if not line:
-            continue
-        try:
-            ops.append(Op.from_json(line))
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            if number == len(lines):  # a line cut by the kill: its op never started
-                break
-            raise CorruptJournalError(f"line {number} is damaged ({type(exc).__name__})") from exc
-    yield from ops
-
-
-def set_aside(path: Path, reason: str) -> str:
-    """Rename a corrupt journal to ``*.corrupt`` (never deleted) and say what it means."""
-    target = path.with_name(path.name + ".corrupt")
-    n = 1
-    while target.exists():
-        n += 1
-        target = path.with_name(f"{path.name}.{n}.corrupt")
-    os.rename(path, target)
-    return (
-        f"link journal {path} is corrupt ({reason}): set aside as {target.name}; the link "
-        "actions of the interrupted run it described were not settled (`check` lists any "
-        "link it left unrecorded)"
-    )
+    op.record.record(link, recovered_by=recovered_by)
 
 
 def recover(session: Workspace, run_id: str) -> Recovery:
@@ -539,7 +414,7 @@ def recover(session: Workspace, run_id: str) -> Recovery:
         result.journals += 1
         pending: dict[str, Link] = {}
         try:
-            ops = list(_read_journal(path))
+            ops = list(read_journal(path))
         except CorruptJournalError as exc:
             session.notices.append(set_aside(path, str(exc)))
             continue
@@ -596,12 +471,7 @@ def _current(session: Workspace, op: Op, pending: dict[str, Link]) -> Link | Non
 
 def _reflects(link: Link, op: Op) -> bool:
     """True when the aggregate's state is what recording ``op`` leaves."""
-    k = op.kwargs
-    if op.method == "quarantine":
-        return link.state == QUARANTINED and link.trash_path == k["trash_path"]
-    if op.method == "remove":
-        return link.state == REMOVED and link.trash_path == k["trash_path"]
-    return link.target == k.get("new_target", k.get("target"))
+    return op.record.reflected_in(link)
 
 
 # -- running a list of ops --------------------------------------------------------------
@@ -618,7 +488,7 @@ def execute(
     """Journal, apply and record ``ops`` in batches (see the module docstring)."""
     guard = Guard(roots)
     outcomes: list[Outcome] = []
-    size = batch or int(os.environ.get("VIDEOTHEQUE_LINK_BATCH", BATCH))
+    size = batch or BATCH
     for chunk in _batches(ops, size):
         prepared: list[tuple[Op, Link]] = []
         for op in chunk:
@@ -633,11 +503,11 @@ def execute(
                 continue
             prepared.append((op, link))
         journal.append([op for op, _ in prepared])
-        _checkpoint("journal")
+        sys.audit("videotheque.links.journal", len(prepared))
         done: list[Link] = []
         for op, link in prepared:
             out = apply(op, guard)
-            _checkpoint("applied")
+            sys.audit("videotheque.links.applied", op.link)
             if out.ok and out.already:
                 out = Outcome(op, False, "already so on disk (not done by this run)", True)
             elif out.ok:
@@ -647,7 +517,7 @@ def execute(
                 on_outcome(out)
         if done:
             session.save_all(done)
-            _checkpoint("saved")
+            sys.audit("videotheque.links.saved", len(done))
     return outcomes
 
 
@@ -668,3 +538,22 @@ def _batches(ops: Sequence[Op], size: int) -> Iterator[list[Op]]:
 def tmp_name(path: str, link_id: str) -> str:
     """The temporary name a retarget uses next to the link (short, deterministic)."""
     return posixpath.join(posixpath.dirname(path), f".vtq-{link_id[:12]}.tmp")
+
+
+__all__ = [
+    "BATCH",
+    "NOT_A_LINK",
+    "CorruptJournalError",
+    "Guard",
+    "Journal",
+    "Op",
+    "Outcome",
+    "Recovery",
+    "apply",
+    "execute",
+    "observe",
+    "pending_journals",
+    "recover",
+    "set_aside",
+    "tmp_name",
+]

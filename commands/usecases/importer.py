@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
-import signal
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -51,10 +51,6 @@ from videotheque.projections.base import bulk
 from videotheque.projections.queries import known_files, present_stats
 
 MASS_VANISH_RATIO = 0.20
-# Test-only fault injection (tests/e2e/test_kill_import.py); never set it otherwise:
-# the import SIGKILLs itself right after its N-th save to the store (1: the run's start,
-# then one per batch of up to 1,000 files, then the run's end).
-KILL_AFTER_SAVES_ENV = "VIDEOTHEQUE_TEST_KILL_AFTER_SAVES"
 MAX_CONFLICT_RETRIES = 5
 RECORD_BATCH = 1000  # files per atomic save (tests/faults make it small to kill between)
 CHUNK = 2000  # files whose names are parsed, then recorded, before the next ones
@@ -198,7 +194,7 @@ def import_storage(
         )  # fmt: skip
         return report
 
-    after_save = _kill_switch()
+    after_save = _saved
     run = session.start_run("import", arguments or {"storage": root})
     after_save()
     report.run_id = run.run_id
@@ -308,21 +304,12 @@ def _present_stats(session: Workspace) -> dict[str, tuple[int, float]]:
         return present_stats(con)
 
 
-def _kill_switch() -> Callable[[], None]:
-    """Called after each save; kills the process at the save ``KILL_AFTER_SAVES_ENV`` names
-    (test-only: shows that a run killed anywhere is completed by the next one)."""
-    limit = os.environ.get(KILL_AFTER_SAVES_ENV)
-    if not limit:
-        return lambda: None
-    saves = 0
-
-    def after_save() -> None:
-        nonlocal saves
-        saves += 1
-        if saves >= int(limit):
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    return after_save
+def _saved() -> None:
+    """Called after each save to the store (the run's start, each batch of up to 1,000
+    files, the run's end): the checkpoint ``videotheque.import.saved``, announced with
+    ``sys.audit`` (tests/faults/checkpoints.py kills there to prove the next run completes
+    the work; nothing happens without an audit hook)."""
+    sys.audit("videotheque.import.saved")
 
 
 def _guard_mass_vanish(plan: Plan, allowed: bool) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from videotheque.commands.adapters.fastnames import parse_fast
+from videotheque.commands.adapters.linkjournal import Create, Retarget, Track
 from videotheque.commands.adapters.linkops import (
     Journal,
     Op,
@@ -174,12 +175,12 @@ def organize(
             _report(report, out.op)
         elif out.error:
             report.errors.append(
-                {"link": display(out.op.link), "file_id": out.op.kwargs.get("file_id"),
+                {"link": display(out.op.link), "file_id": out.op.file_id,
                  "reason": out.reason}
             )  # fmt: skip
         else:
             report.conflicts.append(
-                {"link": display(out.op.link), "file_id": out.op.kwargs.get("file_id"),
+                {"link": display(out.op.link), "file_id": out.op.file_id,
                  "reason": out.reason}
             )  # fmt: skip
 
@@ -242,8 +243,7 @@ def _op_for(
             paths=[path],
             before=[None],
             after=[new],
-            method="create",
-            kwargs={"target": new, "target_path": p.path, "file_id": p.file_id, "run_id": run_id},
+            record=Create(target=new, target_path=p.path, file_id=p.file_id, run_id=run_id),
             run_id=run_id,
             track=_track(p.link, None, None, run_id),
         )
@@ -269,48 +269,42 @@ def _op_for(
         paths=[path],
         before=[entry.target],
         after=[new],
-        method="retarget",
-        kwargs={
-            "old_target": entry.target,
-            "new_target": new,
-            "target_path": p.path,
-            "file_id": p.file_id,
-            "run_id": run_id,
-        },
+        record=Retarget(
+            old_target=entry.target,
+            new_target=new,
+            target_path=p.path,
+            file_id=p.file_id,
+            run_id=run_id,
+        ),
         run_id=run_id,
         track=_track(p.link, entry.target, entry.target_path, run_id),
         tmp=_tmp_name(path, lid),
     )
 
 
-def _track(link: str, target: str | None, target_path: str | None, run_id: str) -> dict[str, Any]:
-    return {
-        "link": link,
-        "target": target,
-        "target_path": target_path,
-        "file_id": None,
-        "run_id": run_id,
-    }
+def _track(link: str, target: str | None, target_path: str | None, run_id: str) -> Track:
+    return Track(link=link, target=target, target_path=target_path, file_id=None, run_id=run_id)
 
 
 def _report(report: OrganizeReport, op: Op) -> None:
-    k = op.kwargs
-    if op.method == "create":
+    r = op.record
+    if isinstance(r, Create):
         report.created.append(
             {
                 "link": display(op.link),
-                "target": display(k["target"]),
-                "target_path": display(k["target_path"]),
-                "file_id": k["file_id"],
+                "target": display(r.target),
+                "target_path": display(r.target_path),
+                "file_id": r.file_id,
             }
         )
     else:
+        assert isinstance(r, Retarget)
         report.retargeted.append(
             {
                 "link": display(op.link),
-                "old_target": display(k["old_target"]),
-                "new_target": display(k["new_target"]),
-                "target_path": display(k["target_path"]),
-                "file_id": k["file_id"],
+                "old_target": display(r.old_target),
+                "new_target": display(r.new_target),
+                "target_path": display(r.target_path),
+                "file_id": r.file_id,
             }
         )

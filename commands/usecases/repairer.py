@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from videotheque.commands.adapters import naming
+from videotheque.commands.adapters.linkjournal import Quarantine, Repair, Track
 from videotheque.commands.adapters.linkops import (
     Journal,
     Op,
@@ -304,15 +305,14 @@ def repair_op(roots: Roots, b: Broken, c: Candidate, run_id: str, version: int |
         paths=[path],
         before=[b.target],
         after=[new],
-        method="repair",
-        kwargs={
-            "old_target": b.target,
-            "new_target": new,
-            "target_path": c.path,
-            "file_id": c.file_id,
-            "method": c.method,
-            "run_id": run_id,
-        },
+        record=Repair(
+            old_target=b.target,
+            new_target=new,
+            target_path=c.path,
+            file_id=c.file_id,
+            method=c.method,
+            run_id=run_id,
+        ),
         run_id=run_id,
         track=_track(b, c.file_id if c.method == IDENTITY else None, run_id),
         tmp=_tmp_name(path, lid),
@@ -330,21 +330,16 @@ def quarantine_op(roots: Roots, b: Broken, run_id: str, version: int | None) -> 
         paths=[posixpath.join(roots.video, b.link), posixpath.join(roots.trash, rel)],
         before=[b.target, None],
         after=[None, b.target],
-        method="quarantine",
-        kwargs={"dangling_target": b.target, "trash_path": rel, "run_id": run_id},
+        record=Quarantine(dangling_target=b.target, trash_path=rel, run_id=run_id),
         run_id=run_id,
         track=_track(b, None, run_id),
     )
 
 
-def _track(b: Broken, file_id: str | None, run_id: str) -> dict[str, Any]:
-    return {
-        "link": b.link,
-        "target": b.target,
-        "target_path": b.target_path,
-        "file_id": file_id,
-        "run_id": run_id,
-    }
+def _track(b: Broken, file_id: str | None, run_id: str) -> Track:
+    return Track(
+        link=b.link, target=b.target, target_path=b.target_path, file_id=file_id, run_id=run_id
+    )
 
 
 def _apply_all(
@@ -385,25 +380,26 @@ def _apply_all(
 
 
 def _report_op(report: RepairReport, op: Op, p: Proposal) -> None:
-    k = op.kwargs
-    if op.method == "repair":
+    r = op.record
+    if isinstance(r, Repair):
         report.repaired.append(
             {
                 "link": display(op.link),
-                "old_target": display(k["old_target"]),
-                "new_target": display(k["new_target"]),
-                "method": k["method"],
-                "target_path": display(k["target_path"]),
-                "file_id": k["file_id"],
+                "old_target": display(r.old_target),
+                "new_target": display(r.new_target),
+                "method": r.method,
+                "target_path": display(r.target_path),
+                "file_id": r.file_id,
                 "problem": p.broken.problem,
             }
         )
     else:
+        assert isinstance(r, Quarantine)
         report.quarantined.append(
             {
                 "link": display(op.link),
-                "trash_path": display(k["trash_path"]),
-                "dangling_target": display(k["dangling_target"]),
+                "trash_path": display(r.trash_path),
+                "dangling_target": display(r.dangling_target),
                 "problem": p.broken.problem,
             }
         )

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from videotheque.commands.adapters.linkjournal import Remove, Restore
 from videotheque.commands.adapters.linkops import (
     Journal,
     Op,
@@ -201,16 +202,15 @@ def _inverse_ops(
                 paths=[path],
                 before=[new],
                 after=[old],
-                method="restore",
-                kwargs={
-                    "target": old,
-                    "target_path": _storage_path(roots, link, old),
-                    "file_id": d.get("file_id"),
-                    "replaced_target": new,
-                    "trash_path": None,
-                    "undoes": d["run_id"],
-                    "run_id": undo_id,
-                },
+                record=Restore(
+                    target=old,
+                    target_path=_storage_path(roots, link, old),
+                    file_id=d.get("file_id"),
+                    replaced_target=new,
+                    trash_path=None,
+                    undoes=d["run_id"],
+                    run_id=undo_id,
+                ),
                 tmp=tmp_name(path, a["link_id"]),
                 allow_outside=True,  # it is what the link was before that run
                 **base,
@@ -223,13 +223,7 @@ def _inverse_ops(
                 paths=[path, posixpath.join(roots.trash, rel)],
                 before=[text, None],
                 after=[None, text],
-                method="remove",
-                kwargs={
-                    "target": text,
-                    "trash_path": rel,
-                    "undoes": d["run_id"],
-                    "run_id": undo_id,
-                },
+                record=Remove(target=text, trash_path=rel, undoes=d["run_id"], run_id=undo_id),
                 **base,
             )
         else:  # LinkQuarantined
@@ -239,16 +233,15 @@ def _inverse_ops(
                 paths=[posixpath.join(roots.trash, d["trash_path"]), path],
                 before=[text, None],
                 after=[None, text],
-                method="restore",
-                kwargs={
-                    "target": text,
-                    "target_path": _storage_path(roots, link, text),
-                    "file_id": d.get("file_id"),
-                    "replaced_target": None,
-                    "trash_path": d["trash_path"],
-                    "undoes": d["run_id"],
-                    "run_id": undo_id,
-                },
+                record=Restore(
+                    target=text,
+                    target_path=_storage_path(roots, link, text),
+                    file_id=d.get("file_id"),
+                    replaced_target=None,
+                    trash_path=d["trash_path"],
+                    undoes=d["run_id"],
+                    run_id=undo_id,
+                ),
                 **base,
             )
         ops.append(op)
@@ -296,7 +289,7 @@ def _as_before(op: Op, now: list[str | None], before_run: list[str | None]) -> b
     """The disk at ``op.paths`` is as before the run. A created link taken away is judged
     at its own path only: where it went in the trash names the undo run that took it (an
     earlier undo, or one killed midway), never this one."""
-    if op.method == "remove":
+    if isinstance(op.record, Remove):
         return now[0] == before_run[0]
     return now == before_run
 
@@ -327,18 +320,19 @@ def _conflict(op: Op, reason: str, now: list[str | None] | None = None) -> dict[
 
 
 def _report(report: UndoReport, op: Op) -> None:
-    k = op.kwargs
-    if op.method == "remove":
+    r = op.record
+    if isinstance(r, Remove):
         report.removed.append(
-            {"link": display(op.link), "target": display(k["target"]),
-             "trash_path": display(k["trash_path"])}
+            {"link": display(op.link), "target": display(r.target),
+             "trash_path": display(r.trash_path)}
         )  # fmt: skip
     else:
+        assert isinstance(r, Restore)
         report.restored.append(
             {
                 "link": display(op.link),
-                "target": display(k["target"]),
-                "replaced_target": display(k["replaced_target"]) if k["replaced_target"] else None,
-                "from_trash": display(k["trash_path"]) if k["trash_path"] else None,
+                "target": display(r.target),
+                "replaced_target": display(r.replaced_target) if r.replaced_target else None,
+                "from_trash": display(r.trash_path) if r.trash_path else None,
             }
         )

@@ -1,9 +1,10 @@
 """SIGKILL ``videotheque import`` at several points; the next run completes the work.
 
 The import runs in a subprocess (the real CLI; names parsed trivially, see
-``vtq_fast_parser.py``). ``VIDEOTHEQUE_TEST_KILL_AFTER_SAVES=N`` makes it kill itself right
-after its N-th save to the event store: 1 is the run's start, 2.. one per batch of 1,000
-files, then the run's end (after which only the projection catch-up is left). Whatever
+``vtq_fast_parser.py``). It is killed at its N-th checkpoint ``videotheque.import.saved``
+(tests/faults/checkpoints.py), right after its N-th save to the event store: 1 is the run's
+start, 2.. one per batch of 1,000 files, then the run's end (after which only the
+projection catch-up is left). Whatever
 was saved is kept, the next run records the rest, no file is catalogued twice, and the
 incremental projection equals a rebuild from the store.
 """
@@ -23,19 +24,19 @@ import duckdb
 import pytest
 
 from tests.conftest import Lib
+from tests.faults import checkpoints
 
 REPO = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("vtq_fast_parser.py")
 FILES = 2_100  # three batches of files: 1,000 + 1,000 + 100
-KILL_ENV = "VIDEOTHEQUE_TEST_KILL_AFTER_SAVES"
 
 pytestmark = pytest.mark.slow
 
 
 def vtq(lib: Lib, *args: str, kill_after: int | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != KILL_ENV}
+    env = {k: v for k, v in os.environ.items() if k != checkpoints.KILL_ENV}
     if kill_after is not None:
-        env[KILL_ENV] = str(kill_after)
+        env.update(checkpoints.kill_at("videotheque.import.saved", kill_after))
     argv = [sys.executable, str(DRIVER), *args, "--home", str(lib.home)]
     if lib.store:
         argv += ["--store", lib.store]

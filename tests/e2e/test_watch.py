@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from tests.conftest import Lib
+from tests.faults import checkpoints
 
 WAIT = 60.0  # seconds: generous, the machine is shared; nothing asserts a wall time
 
@@ -52,9 +53,13 @@ class Watch:
 @contextmanager
 def watching(lib: Lib, *args: str, env: dict[str, str] | None = None) -> Iterator[Watch]:
     log = lib.home / "watch.log"
+    # a kill at a checkpoint needs the CLI with the test's audit hook (checkpoints.py)
+    cli = ["-m", "videotheque"]
+    if env and checkpoints.KILL_ENV in env:
+        cli = [str(Path(checkpoints.__file__))]
     with open(log, "wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "videotheque", "watch", "--home", str(lib.home), *args],
+            [sys.executable, *cli, "watch", "--home", str(lib.home), *args],
             stdout=err,
             stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {})},
@@ -139,9 +144,9 @@ def test_watch_killed_mid_pass_loses_nothing(sqlite_lib: Lib, saves: int) -> Non
     configure(lib)
     lib.write("Films/Heat.1995.mkv")
     lib.write("Series/Kaamelott/Livre 1/Kaamelott.S01E02.mkv")
-    # The import SIGKILLs the whole watch process right after its N-th save.
+    # The whole watch process is SIGKILLed right after the import's N-th save.
     with watching(lib, "--debounce", "0.5",
-                  env={"VIDEOTHEQUE_TEST_KILL_AFTER_SAVES": str(saves)}) as w:  # fmt: skip
+                  env=checkpoints.kill_at("videotheque.import.saved", saves)) as w:  # fmt: skip
         assert w.proc.wait(timeout=WAIT) == -signal.SIGKILL
     result = lib.cli("maintain", "--json")
     assert result.exit_code == 0, result.output

@@ -1,5 +1,5 @@
 """``python tests/e2e/vtq_fast_parser.py ARGS``: the real ``videotheque`` CLI, with a trivial
-name parser instead of guessit.
+name parser instead of guessit, and the kill hook of tests/faults/checkpoints.py.
 
 For tests that run the CLI in a subprocess on thousands of files (the kill tests): name
 parsing is not what they test, and guessit would take half a minute on 2,000 names.
@@ -14,11 +14,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import videotheque.commands.adapters.naming
 from tests.fakes.parsers import parse_trivially
+from tests.faults import checkpoints
 
 videotheque.commands.adapters.naming.default_parser = lambda: parse_trivially
 videotheque.commands.adapters.naming.parser_label = lambda: "trivial 0"
 
 if __name__ == "__main__":
+    checkpoints.install()
+    checkpoints.configure()
     from videotheque.commands.cli.app import main
 
     sys.argv[0] = "videotheque"

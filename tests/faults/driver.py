@@ -8,7 +8,8 @@ counts *points*, the moments where a kill could leave something half-done:
 - ``fs:symlink``, ``fs:rename``, ``fs:replace``, ``fs:link``, ``fs:unlink``, ``fs:exchange``,
   ``fs:place``, ``fs:put_back``: right after a file-system change (link repairs,
   quarantines, organize, the projection's swap);
-- ``journal``: right after the link journal is fsync'd;
+- ``journal``: right after the link journal is fsync'd (the checkpoint
+  ``videotheque.links.journal``, see checkpoints.py);
 - ``projection``: right after the projector commits a batch of rows and its position;
 - ``http``: right after an answer from a provider arrives (enrich).
 
@@ -24,7 +25,9 @@ Environment (test-only, read by this file; production code knows nothing of it):
   and the enricher every N outcomes (more save points in a small library);
 - ``VTQ_FAULT_FAST_PARSER=1``: names parsed trivially instead of by guessit (speed);
 - ``VTQ_FAULT_CHUNK=N``: the importer parses and records N files at a time instead of
-  2,000 (several chunks in a small library).
+  2,000 (several chunks in a small library);
+- ``VTQ_FAULT_KILL_AT_CHECKPOINT``, ``VTQ_FAULT_LINK_BATCH``: see checkpoints.py, whose
+  audit hook this driver installs.
 
 ``python tests/faults/driver.py --serve`` is a fork server for the same (see ``serve``).
 """
@@ -46,6 +49,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.fakes.parsers import parse_trivially as _parse_trivially
+from tests.faults import checkpoints
 
 _TRACE: str | None = None
 _KILL_AT = 0
@@ -62,6 +66,7 @@ def configure() -> None:
     _KILL_AT = int(os.environ.get("VTQ_FAULT_KILL_AT") or 0)
     _KILL_AFTER = float(os.environ.get("VTQ_FAULT_KILL_AFTER") or 0)
     _count, _started = 0, None
+    checkpoints.configure()
     batch = os.environ.get("VTQ_FAULT_RECORD_BATCH")
     import videotheque.commands.adapters.naming
     import videotheque.commands.usecases.enricher
@@ -161,7 +166,8 @@ def instrument() -> None:
         _around(os, name, None, f"fs:{name}")
     for name in ("exchange", "place", "put_back"):  # linkops' steps that never overwrite
         _around(videotheque.commands.adapters.linkops, name, None, f"fs:{name}")
-    _around(videotheque.commands.adapters.linkops.Journal, "append", None, "journal")
+    checkpoints.install()
+    checkpoints.listen(_on_checkpoint)
     _around(videotheque.projections.projector.Projector, "_apply", None, "projection")
     _around_async(videotheque.commands.adapters.providers.http.ProviderHttp, "_send", "http")
     _REAL_PARSER[:] = [
@@ -172,6 +178,11 @@ def instrument() -> None:
 
 
 _REAL_PARSER: list[Any] = []
+
+
+def _on_checkpoint(name: str, args: tuple[Any, ...]) -> None:
+    if name == "videotheque.links.journal":
+        point("journal")
 
 
 def serve() -> None:

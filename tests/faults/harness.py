@@ -30,7 +30,8 @@ import duckdb
 
 REPO = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("driver.py")
-FAULT_ENV = ("VTQ_FAULT_TRACE", "VTQ_FAULT_KILL_AT", "VTQ_FAULT_KILL_AFTER")
+FAULT_ENV = ("VTQ_FAULT_TRACE", "VTQ_FAULT_KILL_AT", "VTQ_FAULT_KILL_AFTER",
+             "VTQ_FAULT_KILL_AT_CHECKPOINT", "VTQ_FAULT_LINK_BATCH")  # fmt: skip
 # Columns that differ between two runs doing the same work: who, when, at which position.
 VOLATILE = re.compile(r"(^|_)(run_id|position|timestamp|since)$|_at$")
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.provider_server import FakeProviders
-from tests.faults import harness, scenarios
+from tests.faults import checkpoints, harness, scenarios
 from videotheque.commands.demo.library import DemoLibrary
 
 pytestmark = pytest.mark.slow
@@ -97,9 +97,9 @@ def case_for(command: str, fake: FakeProviders) -> Case:
         )
     if command == "repair-links":
         return Case("links", ("repair-links", "--auto", "--quarantine-orphans"),
-                    {"VIDEOTHEQUE_LINK_BATCH": "3"})  # fmt: skip
+                    {checkpoints.LINK_BATCH_ENV: "3"})  # fmt: skip
     assert command == "organize"
-    return Case("links", ("organize",), {"VIDEOTHEQUE_LINK_BATCH": "3"})
+    return Case("links", ("organize",), {checkpoints.LINK_BATCH_ENV: "3"})
 
 
 def plan_faults(command: str, points: list[str], duration: float) -> list[Fault]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from videotheque.commands.adapters.linkjournal import Create
 from videotheque.commands.adapters.linkops import Guard, Op, apply, tmp_name
 from videotheque.commands.adapters.linkscan import Roots
 
@@ -22,7 +23,8 @@ def roots(tmp_path: Path) -> Roots:
 
 def op(kind: str, paths: list[str], before: list[str | None], after: list[str | None]) -> Op:
     tmp = tmp_name(paths[0], "0123456789abcdef") if kind == "retarget" else None
-    return Op(kind, "0123456789abcdef", "x", None, paths, before, after, "m", {}, "r", tmp=tmp)
+    record = Create(target="a.mkv", target_path="a.mkv", file_id=None, run_id="r")  # unused
+    return Op(kind, "0123456789abcdef", "x", None, paths, before, after, record, "r", tmp=tmp)
 
 
 def test_retarget_is_atomic_and_idempotent(roots: Roots) -> None:
