@@ -61,34 +61,6 @@ def parse_rates(values: list[str] | None) -> dict[str, float]:
     return rates
 
 
-def settings(section: dict[str, Any], rates: dict[str, float]) -> dict[str, Any]:
-    """What config.toml's [enrich] may tune: threshold, gap, rates, timeout, retries."""
-    from videotheque.commands.adapters.providers.http import RetryPolicy
-    from videotheque.domain.titles import Rule
-
-    try:
-        rule = Rule(
-            threshold=float(section.get("threshold", 0.75)),
-            gap=float(section.get("gap", 0.10)),
-            floor=float(section.get("floor", 0.50)),
-        )
-        config_rates = {
-            name: float(section[f"rate_{name}"]) for name in ("tmdb", "tvdb")
-            if f"rate_{name}" in section
-        }  # fmt: skip
-        timeout = float(section.get("timeout", 10.0))
-        retry = None
-        if "retries" in section or "max_wait" in section:
-            retry = RetryPolicy()
-            if "retries" in section:
-                retry.attempts = int(section["retries"]) + 1
-            if "max_wait" in section:
-                retry.max_wait = float(section["max_wait"])
-    except (TypeError, ValueError) as exc:
-        raise UsageError(f"config.toml [enrich]: {exc}") from None
-    return {"rule": rule, "rates": config_rates | rates, "timeout": timeout, "retry": retry}
-
-
 @command("enrich")
 def enrich_cmd(
     provider: Annotated[
@@ -114,7 +86,7 @@ def enrich_cmd(
 ) -> None:
     """Match files to TMDB / TVDB / NFO titles; unsure ones go to the validation queue."""
     from videotheque.commands.progress import progress
-    from videotheque.commands.usecases.enricher import EnrichOptions, enrich
+    from videotheque.commands.usecases.enricher import EnrichOptions, enrich, tuning
 
     with open_session(home, store) as session, progress() as bar:
         options = EnrichOptions(
@@ -123,7 +95,7 @@ def enrich_cmd(
             retry_pending=retry_pending,
             dry_run=dry_run,
             language=language or session.config.language or "fr-FR",
-            **settings(session.config.section("enrich"), parse_rates(rate)),
+            **tuning(session.config.enrich, parse_rates(rate)),
         )
         arguments = {"provider": options.provider, "limit": limit, "language": options.language,
                      "retry_pending": retry_pending, "dry_run": dry_run,

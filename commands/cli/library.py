@@ -128,14 +128,14 @@ def import_cmd(
 def status_cmd(json_out: JsonOpt = False, home: HomeOpt = None, store: StoreOpt = None) -> None:
     """Counts by kind and status, the media quality picture, the store and projection
     positions."""
-    from videotheque.commands.usecases.analyzer import media_lines, media_settings
+    from videotheque.commands.usecases.analyzer import media_lines
     from videotheque.projections.media import media_summary
 
     with open_session(home, store, read_only=True) as session:
         store_position = session.library.max_position()
         with session.projector.connect() as con:
             data = queries.status_counts(con)
-            data["media"] = media_summary(con, media_settings(session.config).languages)
+            data["media"] = media_summary(con, session.config.media.languages)
         print_notices(session)
     data["store_position"] = store_position
     data["home"] = str(session.home)

@@ -18,7 +18,6 @@ from videotheque.commands.cli.base import (
     note,
     print_json,
 )
-from videotheque.commands.errors import UsageError
 from videotheque.domain.paths import visible
 
 SkipOpt = Annotated[
@@ -84,7 +83,7 @@ def maintain_cmd(
 
     with open_session(home, store) as session, progress() as bar:
         options = options_from_config(
-            session.config.section("maintain"), skip, dry_run=dry_run, min_age=min_age,
+            session.config.maintain, skip, dry_run=dry_run, min_age=min_age,
             check_oldest=check_oldest, nfo=nfo or None,
         )  # fmt: skip
         arguments = {"steps": list(options.steps), "dry_run": dry_run, "min_age": min_age,
@@ -163,27 +162,21 @@ def watch_cmd(
 ) -> None:
     """Run `maintain` when storage changes (file-system events, debounced; --poll for
     network shares). Stops cleanly on SIGTERM or Ctrl-C."""
-    from videotheque.commands.adapters.notifiers import servers_of
     from videotheque.commands.bootstrap import resolve_home
     from videotheque.commands.config import load_config
     from videotheque.commands.usecases.maintainer import options_from_config
     from videotheque.commands.usecases.watcher import WatchSettings, watch
 
+    # A bad [[notify]] is said now (load_config checks it), not at every pass.
     config = load_config(resolve_home(home)).require_library()
-    servers_of(config)  # a bad [[notify]] is said now, not at every pass
-    section = config.section("watch")
-    try:
-        quiet = float(debounce if debounce is not None else section.get("debounce", 30))
-        every = poll if poll is not None else section.get("poll")
-        every = float(every) if every else None
-        retry = float(section.get("retry", 300))
-    except (TypeError, ValueError) as exc:
-        raise UsageError(f"config.toml [watch]: {exc}") from None
+    section = config.watch
+    quiet = debounce if debounce is not None else section.debounce
+    every = poll if poll is not None else section.poll
     options = options_from_config(
-        config.section("maintain"), skip, min_age=min_age, check_oldest=check_oldest,
+        config.maintain, skip, min_age=min_age, check_oldest=check_oldest,
         nfo=nfo or None,
     )  # fmt: skip
     code = watch(WatchSettings(home=home, store=store, debounce=quiet, poll=every,
-                               options=options, retry=retry))  # fmt: skip
+                               options=options, retry=section.retry))  # fmt: skip
     if code:
         raise typer.Exit(code)

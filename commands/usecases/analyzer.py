@@ -37,47 +37,13 @@ from uuid import UUID
 
 from videotheque.commands.adapters.scanner import ScanError
 from videotheque.commands.bootstrap import Session
-from videotheque.commands.config import Config
-from videotheque.commands.errors import UsageError
+from videotheque.commands.config import MediaSettings
 from videotheque.commands.progress import Progress
-from videotheque.domain.media_facts import RECORDED_STATUSES, language_code, media_problem
+from videotheque.domain.media_facts import RECORDED_STATUSES, media_problem
 from videotheque.domain.media_file import MediaFile
 from videotheque.domain.paths import display
 
 SAVE_EVERY = 500
-
-
-@dataclass(frozen=True)
-class MediaSettings:
-    on_import: bool = True
-    workers: int | None = None  # None: commands.adapters.mediainfo.default_workers()
-    timeout: float = 60.0
-    languages: tuple[str, ...] = ("fr",)
-
-
-def media_settings(config: Config) -> MediaSettings:
-    """The ``[media]`` section of config.toml, checked."""
-    section = config.section("media")
-    where = f"{config.path}: [media]"
-    try:
-        workers = section.get("workers")
-        workers = int(workers) if workers is not None else None
-        timeout = float(section.get("timeout", 60.0))
-    except (TypeError, ValueError) as exc:
-        raise UsageError(f"{where} workers and timeout must be numbers") from exc
-    if (workers is not None and workers < 1) or timeout <= 0:
-        raise UsageError(f"{where} workers and timeout must be positive")
-    languages = section.get("languages")
-    if languages is None:
-        languages = [language_code(config.language) or "fr"]
-    if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
-        raise UsageError(f"{where} languages must be a list of language codes")
-    return MediaSettings(
-        on_import=bool(section.get("analyze_on_import", True)),
-        workers=workers,
-        timeout=timeout,
-        languages=tuple(languages),
-    )
 
 
 def _absolute(root: str, rel: str) -> Path:
@@ -173,7 +139,7 @@ def start_import_analysis(
     says ``analyze_on_import = false``. Timeouts and read errors join ``errors``.
     """
     paths = list(rel_paths)
-    settings = media_settings(session.config)
+    settings = session.config.media
     if not paths or not settings.on_import:
         return None
     task = on_done or progress.task("analyze", total=len(paths))
@@ -238,7 +204,7 @@ def analyze_library(
 
     config = session.config
     assert config.storage is not None
-    settings = media_settings(config)
+    settings = config.media
     root = os.fsdecode(os.path.abspath(os.fsencode(config.storage)))
     with session.projector.connect() as con:
         targets = analysis_targets(con, everything)

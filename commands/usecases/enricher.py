@@ -42,6 +42,7 @@ from videotheque.commands.adapters.providers.http import ProviderHttp, RetryPoli
 from videotheque.commands.adapters.providers.matcher import Query
 from videotheque.commands.adapters.providers.resolver import Resolution, Resolver
 from videotheque.commands.bootstrap import Session
+from videotheque.commands.config import EnrichSettings
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, StoreError, UsageError
 from videotheque.commands.progress import Progress
 from videotheque.domain.enrichment import (
@@ -95,6 +96,28 @@ class EnrichOptions:
         for name, rate in self.rates.items():
             if name not in ("tmdb", "tvdb") or rate <= 0:
                 raise UsageError(f"--rate {name}={rate}: expected tmdb=N or tvdb=N with N > 0")
+
+
+def tuning(section: EnrichSettings, rates: Mapping[str, float]) -> dict[str, Any]:
+    """What config.toml's [enrich] tunes (threshold, gap, floor, rates, timeout, retries), as
+    :class:`EnrichOptions` keywords; ``rates`` (the command line's) win over the section's."""
+    try:
+        rule = Rule(threshold=section.threshold, gap=section.gap, floor=section.floor)
+    except ValueError as exc:
+        raise UsageError(f"config.toml [enrich]: {exc}") from None
+    retry = None
+    if section.retries is not None or section.max_wait is not None:
+        retry = RetryPolicy()
+        if section.retries is not None:
+            retry.attempts = section.retries + 1
+        if section.max_wait is not None:
+            retry.max_wait = section.max_wait
+    return {
+        "rule": rule,
+        "rates": dict(section.rates) | dict(rates),
+        "timeout": section.timeout,
+        "retry": retry,
+    }
 
 
 @dataclass

@@ -24,13 +24,17 @@ from typing import Any
 import httpx
 
 from videotheque.commands.adapters.notifiers import (
-    ServerConfig,
     changed_folders,
     deliver,
-    servers_of,
     with_deletions,
 )
 from videotheque.commands.bootstrap import Session
+from videotheque.commands.config import (
+    DEFAULT_CHECK_OLDEST,
+    MAINTAIN_STEPS,
+    MaintainSettings,
+    ServerConfig,
+)
 from videotheque.commands.errors import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -43,8 +47,7 @@ from videotheque.domain.media_server import MediaServer, media_server_id
 from videotheque.domain.paths import display
 from videotheque.projections.maintenance import pending_count, tree_changes
 
-STEPS = ("import", "enrich", "organize", "repair", "check", "notify")
-DEFAULT_CHECK_OLDEST = 1000
+STEPS = MAINTAIN_STEPS
 
 
 @dataclass
@@ -57,33 +60,20 @@ class MaintainOptions:
 
 
 def options_from_config(
-    section: Mapping[str, Any], skip: list[str] | None = None, **overrides: Any
+    section: MaintainSettings, skip: list[str] | None = None, **overrides: Any
 ) -> MaintainOptions:
     """``[maintain]`` of config.toml (``steps = [...]``, or ``enrich = false`` ...), then the
     command line's ``--skip``."""
-    steps_value = section.get("steps", list(STEPS))
-    if not isinstance(steps_value, list) or not all(isinstance(s, str) for s in steps_value):
-        raise UsageError("config.toml [maintain] steps must be a list of step names")
-    for s in [*steps_value, *(skip or [])]:
+    for s in [*section.steps, *(skip or [])]:
         if s not in STEPS:
             raise UsageError(f"unknown step {s!r}: the steps are {', '.join(STEPS)}")
-    for name in STEPS:
-        value = section.get(name)
-        if value is not None and not isinstance(value, bool):
-            raise UsageError(f"config.toml [maintain] {name} must be true or false")
     steps = tuple(
         s for s in STEPS
-        if s in steps_value and section.get(s, True) and s not in (skip or [])
+        if s in section.steps and s not in section.switched_off and s not in (skip or [])
     )  # fmt: skip
-    try:
-        oldest = int(section.get("check_oldest", DEFAULT_CHECK_OLDEST))
-        min_age = section.get("min_age")
-        min_age = float(min_age) if min_age is not None else None
-    except (TypeError, ValueError) as exc:
-        raise UsageError(f"config.toml [maintain]: {exc}") from None
-    if oldest < 1:
+    if section.check_oldest < 1:
         raise UsageError("config.toml [maintain] check_oldest must be at least 1")
-    opts = MaintainOptions(steps=steps, min_age=min_age, check_oldest=oldest)
+    opts = MaintainOptions(steps=steps, min_age=section.min_age, check_oldest=section.check_oldest)
     for key, value in overrides.items():
         if value is not None:
             setattr(opts, key, value)
@@ -213,7 +203,7 @@ def maintain(
     """Run one pass on ``session`` (which holds the home lock throughout)."""
     env = os.environ if env is None else env
     progress = progress or Progress(None)
-    servers = servers_of(session.config)  # a bad [[notify]] is a usage error before any step
+    servers = list(session.config.notify)  # a bad [[notify]] failed when config.toml was read
     report = PassReport(dry_run=options.dry_run, started_at=now_iso())
     start_position = session.library.max_position()  # changes after it are this pass's
     pass_run = None
@@ -323,8 +313,7 @@ def _enrich(
     progress: Progress,
     result: StepResult,
 ) -> None:
-    from videotheque.commands.cli.enrich import settings
-    from videotheque.commands.usecases.enricher import EnrichOptions, enrich
+    from videotheque.commands.usecases.enricher import EnrichOptions, enrich, tuning
 
     provider = "auto"
     if not has_provider_key(env):
@@ -338,7 +327,7 @@ def _enrich(
         provider=provider,
         dry_run=options.dry_run,
         language=session.config.language or "fr-FR",
-        **settings(session.config.section("enrich"), {}),
+        **tuning(session.config.enrich, {}),
     )
     report = enrich(session, enrich_options, env=env, progress=progress,
                     arguments={"provider": provider, "dry_run": options.dry_run,
@@ -373,10 +362,7 @@ def _organize(session: Session, options: MaintainOptions, result: StepResult) ->
 
 
 def _nfo_on(session: Session) -> bool:
-    value = session.config.section("organize").get("nfo", False)
-    if not isinstance(value, bool):
-        raise UsageError("config.toml [organize] nfo must be true or false")
-    return value
+    return session.config.organize.nfo
 
 
 def _repair(session: Session, options: MaintainOptions, result: StepResult) -> Any:
@@ -516,7 +502,7 @@ def _notify(
 def undelivered(session: Session) -> dict[str, list[dict[str, Any]]]:
     """What each configured server still has to be told (for ``watch``)."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for s in servers_of(session.config):
+    for s in session.config.notify:
         try:
             server: MediaServer = session.library.repository.get(media_server_id(s.name))
         except Exception:
