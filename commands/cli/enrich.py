@@ -198,14 +198,14 @@ def validate_cmd(
         fail("give at most one of --choose, --id, --reject, --skip", EXIT_USAGE)
     if chosen and file is None:
         fail(f"--{chosen[0]} needs a FILE", EXIT_USAGE)
-    action: v.Action | None = None
+    action: v.ValidationAnswer | None = None
     if chosen:
         action = (
-            v.Action("choose", n=choose)
+            v.ValidationAnswer("choose", n=choose)
             if choose is not None
             else v.parse_answer(id_)
             if id_ is not None
-            else v.Action("reject" if reject else "skip")
+            else v.ValidationAnswer("reject" if reject else "skip")
         )
     with open_session(home, store) as session:
         lookup = v.online_lookup(os.environ, session.config.language, session.home)

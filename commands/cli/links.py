@@ -19,7 +19,7 @@ from videotheque.commands.cli.base import (
     note,
     print_json,
 )
-from videotheque.domain.link_plan import QUARANTINE, REPAIR, SKIP, Decision, Proposal
+from videotheque.domain.link_plan import QUARANTINE, REPAIR, SKIP, LinkDecision, Proposal
 from videotheque.domain.paths import visible
 
 
@@ -85,7 +85,7 @@ class _Asker:
     def echo(self, text: str = "") -> None:
         echo(text, err=self.err)
 
-    def __call__(self, p: Proposal, index: int, total: int) -> Decision | None:
+    def __call__(self, p: Proposal, index: int, total: int) -> LinkDecision | None:
         b = p.broken
         self.echo("")
         self.echo(f"[{index}/{total}] {visible(b.link)}")
@@ -109,11 +109,11 @@ class _Asker:
             if choice in ("q", "quit"):
                 return None
             if choice in ("s", "skip"):
-                return Decision(SKIP, reason="skipped by the user")
+                return LinkDecision(SKIP, reason="skipped by the user")
             if choice in ("t", "quarantine", "trash"):
-                return Decision(QUARANTINE)
+                return LinkDecision(QUARANTINE)
             if choice.isdigit() and 1 <= int(choice) <= len(p.candidates):
-                return Decision(REPAIR, p.candidates[int(choice) - 1])
+                return LinkDecision(REPAIR, p.candidates[int(choice) - 1])
             self.echo(f"    not an answer: {answer!r}")
 
 

@@ -121,7 +121,7 @@ def tuning(section: EnrichSettings, rates: Mapping[str, float]) -> dict[str, Any
 
 
 @dataclass
-class Outcome:
+class EnrichOutcome:
     """What happened to one file (for --dry-run and the summary)."""
 
     file_id: str
@@ -160,7 +160,7 @@ class EnrichReport:
     requests: int = 0
     retries: int = 0
     dry_run: bool = False
-    outcomes: list[Outcome] = field(default_factory=list)
+    outcomes: list[EnrichOutcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     stopped: str | None = None  # why the run stopped early (a refused key)
     conflicts: int = 0  # appends that met another machine's and were decided again
@@ -353,7 +353,7 @@ class _Recorder:
         if isinstance(outcome, ProviderError):
             self.report.failed += 1
             self.report.outcomes.append(
-                Outcome(
+                EnrichOutcome(
                     target.file_id, target.path, "failed", outcome.provider, reason=outcome.reason
                 )
             )
@@ -380,7 +380,7 @@ class _Recorder:
             if short:
                 query["notes"].append(short)
             self.report.outcomes.append(
-                Outcome(
+                EnrichOutcome(
                     target.file_id,
                     target.path,
                     "enriched",
@@ -395,8 +395,9 @@ class _Recorder:
             file.enrich(_candidate(c, best.score), query, candidates, self.run_id)
             return file
         ambiguous = resolution.decision is Decision.AMBIGUOUS and bool(candidates)
-        result = Outcome(target.file_id, target.path, "ambiguous" if ambiguous else "no_match",
-                         reason="; ".join(resolution.notes) or None)  # fmt: skip
+        result = EnrichOutcome(target.file_id, target.path,
+                               "ambiguous" if ambiguous else "no_match",
+                               reason="; ".join(resolution.notes) or None)  # fmt: skip
         if best is not None:
             c = best.candidate
             result.provider, result.provider_id = c.provider, c.provider_id
