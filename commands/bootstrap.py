@@ -18,12 +18,15 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from eventsourcing.persistence import PersistenceError
+
 from videotheque.commands.adapters.lock import HomeLock, describe_holder
 from videotheque.commands.config import Config, default_home, load_config
-from videotheque.commands.errors import LockedError, ProjectionError, StoreError
+from videotheque.commands.errors import LockedError, ProjectionError, StoreError, VideothequeError
 from videotheque.commands.library import Library, open_library, redact, scrub
 from videotheque.domain.run import Run
 from videotheque.projections.projector import CatchUp, ProjectionLockedError, Projector
@@ -35,8 +38,6 @@ SNAPSHOT_NAME = "catalog.read.duckdb"  # the copy read-only commands read (proje
 
 def app_version() -> str:
     try:
-        from importlib.metadata import version
-
         return version("videotheque")
     except Exception:  # not installed (running from a checkout)
         return "0+unknown"
@@ -122,8 +123,6 @@ def disk_full_hint(path: Path, exc: BaseException) -> str:
 
 
 def _is_store_error(exc: Exception) -> bool:
-    from eventsourcing.persistence import PersistenceError
-
     return isinstance(exc, PersistenceError)
 
 
@@ -236,8 +235,6 @@ def _open_library(store_url: str | None, home_dir: Path) -> Library:
     except Exception as exc:
         if isinstance(exc, StoreError | KeyboardInterrupt):
             raise
-        from videotheque.commands.errors import VideothequeError
-
         if isinstance(exc, VideothequeError):
             raise
         where = redact(store_url) if store_url else str(home_dir / "events.sqlite")
@@ -245,10 +242,3 @@ def _open_library(store_url: str | None, home_dir: Path) -> Library:
         raise StoreError(
             f"cannot open the event store {where}: {scrub(str(exc), store_url)}{hint}"
         ) from exc
-
-
-def print_notices(session: Session) -> None:
-    from videotheque.commands.cli.base import note
-
-    for notice in session.notices:
-        note(notice)

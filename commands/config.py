@@ -88,7 +88,7 @@ class MaintainSettings:
 
 
 @dataclass(frozen=True)
-class WatchSettings:
+class WatchConfig:
     """``[watch]``: seconds of quiet before a pass, between polls (None: no polling), between
     tries of a media server that missed news."""
 
@@ -137,7 +137,7 @@ class Config:
     media: MediaSettings = MediaSettings()
     organize: OrganizeSettings = OrganizeSettings()
     maintain: MaintainSettings = MaintainSettings()
-    watch: WatchSettings = WatchSettings()
+    watch: WatchConfig = WatchConfig()
     notify: tuple[ServerConfig, ...] = ()
     # The tables as read (but [library]), written back by save_config: a section this version
     # does not know (a newer version's) is kept.
@@ -384,9 +384,9 @@ def _maintain(section: dict[str, Any]) -> MaintainSettings:
     )
 
 
-def _watch(section: dict[str, Any]) -> WatchSettings:
+def _watch(section: dict[str, Any]) -> WatchConfig:
     poll = section.get("poll")
-    return WatchSettings(
+    return WatchConfig(
         debounce=float(section.get("debounce", 30)),
         poll=float(poll) if poll else None,
         retry=float(section.get("retry", 300)),

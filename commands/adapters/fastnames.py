@@ -25,9 +25,11 @@ Bump ``FAST_VERSION`` whenever a shape here changes what it accepts.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 from videotheque.domain.titles import fold
@@ -301,9 +303,6 @@ def _guessit_vocabulary() -> frozenset[str]:
     """Every word of guessit's own configuration (sources, editions, streaming services,
     episode words...) plus the languages and countries it recognises, less the plain
     English words listed in ``_SAFE_WORDS``: read from the installed guessit."""
-    import json
-    from importlib import resources
-
     words: set[str] = set(_GUESSIT_WORDS)
 
     def walk(value: Any) -> None:

@@ -129,7 +129,7 @@ def _same_words(a: str, b: str) -> bool:
 
 def _similar(a: str, b: str) -> bool:
     """Whether two titles name the same work (one's words contained in the other's, roughly)."""
-    from rapidfuzz import fuzz
+    from rapidfuzz import fuzz  # a compiled extension, needed only when folders are compared
 
     fa, fb = fold(a), fold(b)
     if not fa or not fb:
@@ -487,7 +487,7 @@ def _context(folders: Sequence[str], stem: str) -> _Context:
 
 def _guess(name: str, options: dict[str, Any]) -> dict[str, Any]:
     """guessit on one string; never raises (bad input must not abort an import)."""
-    from guessit import guessit
+    from guessit import guessit  # slow to import (rebulk, babelfish): only when parsing
 
     try:
         # a backslash is a character in a POSIX name (AC\DC), a separator to guessit

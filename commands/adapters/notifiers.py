@@ -40,6 +40,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import defusedxml.ElementTree as DET
 import httpx
 
 from videotheque.commands.config import ServerConfig
@@ -146,8 +147,6 @@ def _scan_folder(t: dict[str, Any]) -> str:
 def _plex(
     client: httpx.Client, server: ServerConfig, token: str | None, told: list[dict[str, Any]]
 ) -> Delivery:
-    import defusedxml.ElementTree as DET
-
     headers = {"Accept": "application/xml"}
     if token:
         headers["X-Plex-Token"] = token

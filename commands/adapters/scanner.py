@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from videotheque.commands.errors import StorageUnreachableError
 from videotheque.domain.paths import display
 
 
@@ -159,3 +160,26 @@ def _kind(mode: int) -> str:
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "device"
     return "special file"
+
+
+def check_root(root: str) -> None:
+    """Refuse a root that is missing, unreadable or empty: an unmounted share looks like
+    that, and importing it would take every file for vanished."""
+    shown = display(root)
+    if not os.path.exists(root):
+        raise StorageUnreachableError(
+            f"storage root {shown} does not exist (unmounted share?): nothing recorded"
+        )
+    if not os.path.isdir(root):
+        raise StorageUnreachableError(f"storage root {shown} is not a folder: nothing recorded")
+    try:
+        with os.scandir(root) as it:
+            empty = next(it, None) is None
+    except OSError as exc:
+        raise StorageUnreachableError(
+            f"storage root {shown} is unreadable ({exc.strerror}): nothing recorded"
+        ) from exc
+    if empty:
+        raise StorageUnreachableError(
+            f"storage root {shown} is empty (unmounted share?): nothing recorded"
+        )

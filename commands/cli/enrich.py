@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from videotheque.commands.bootstrap import open_session, print_notices
+from videotheque.commands.bootstrap import open_session
 from videotheque.commands.cli.base import (
     DryRunOpt,
     HomeOpt,
@@ -19,9 +19,11 @@ from videotheque.commands.cli.base import (
     fail,
     note,
     print_json,
+    print_notices,
     print_table,
 )
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_USAGE, UsageError
+from videotheque.commands.progress import progress
 from videotheque.domain.paths import display, visible
 
 RateOpt = Annotated[
@@ -85,7 +87,7 @@ def enrich_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Match files to TMDB / TVDB / NFO titles; unsure ones go to the validation queue."""
-    from videotheque.commands.progress import progress
+    # httpx, the providers and rapidfuzz: imported when enrich runs, not at start-up.
     from videotheque.commands.usecases.enricher import EnrichOptions, enrich, tuning
 
     with open_session(home, store) as session, progress() as bar:
@@ -142,7 +144,7 @@ def pending_cmd(
     store: StoreOpt = None,
 ) -> None:
     """The validation queue: files without a sure match, with candidates and scores."""
-    from videotheque.commands.usecases.validator import queue
+    from videotheque.commands.usecases.validator import queue  # httpx: see enrich_cmd
 
     with open_session(home, store, read_only=True) as session:
         entries = queue(session)
@@ -190,7 +192,7 @@ def validate_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Decide for queued files: choose a candidate, give an id, reject or skip."""
-    from videotheque.commands.usecases import validator as v
+    from videotheque.commands.usecases import validator as v  # httpx: see enrich_cmd
 
     chosen = [a for a, on in (("choose", choose is not None), ("id", id_ is not None),
                               ("reject", reject), ("skip", skip)) if on]  # fmt: skip
@@ -241,6 +243,7 @@ def validate_cmd(
 
 def _ask(entry: dict[str, Any] | None) -> Any:
     """The interactive prompt for one queued file (Rich, on the terminal)."""
+    # Rich and the validator (httpx): imported when a person is asked, not at start-up.
     from rich.console import Console  # noqa: TID251 (every text printed goes through visible)
     from rich.prompt import Prompt
 

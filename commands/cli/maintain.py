@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from videotheque.commands.bootstrap import open_session, print_notices
+from videotheque.commands.bootstrap import open_session, resolve_home
 from videotheque.commands.cli.base import (
     DryRunOpt,
     HomeOpt,
@@ -17,7 +17,10 @@ from videotheque.commands.cli.base import (
     echo,
     note,
     print_json,
+    print_notices,
 )
+from videotheque.commands.config import load_config
+from videotheque.commands.progress import progress
 from videotheque.domain.paths import visible
 
 SkipOpt = Annotated[
@@ -78,8 +81,8 @@ def maintain_cmd(
     """One pass of the daily job: import, enrich, organize, repair-links --auto, a rolling
     check, then tell the media servers what changed. Exit 0 nothing needs you, 1 something
     does (pending matches, broken links, findings, errors), 3 storage unreachable."""
-    from videotheque.commands.progress import progress
-    from videotheque.commands.usecases.maintainer import maintain, options_from_config
+    # httpx, the providers and every use case: imported when a pass runs, not at start-up.
+    from videotheque.commands.usecases.maintainer import maintain, options_from_config, pass_line
 
     with open_session(home, store) as session, progress() as bar:
         options = options_from_config(
@@ -111,20 +114,8 @@ def maintain_cmd(
         raise typer.Exit(report.exit_code)
 
 
-def pass_line(report: object) -> str:
-    from videotheque.commands.usecases.maintainer import PassReport
-
-    assert isinstance(report, PassReport)
-    head = "dry run: " if report.dry_run else ""
-    if report.stopped:
-        return f"{head}pass stopped: {report.stopped}"
-    run = f" (run {report.run_id})" if report.run_id else ""
-    state = "nothing needs you" if report.exit_code == 0 else "something needs you"
-    return f"{head}pass done{run}: {len(report.changed)} folder(s) changed, {state}"
-
-
 def write_pass_report(session: object, run_ids: list[str], output: Path) -> str:
-    from videotheque.commands.usecases.reporter import build_report
+    from videotheque.commands.usecases.reporter import build_report  # jinja2: only to render
 
     fmt = "md" if output.suffix.lower() in (".md", ".markdown") else "html"
     result = build_report(session, fmt, run_ids=run_ids, output=output)  # type: ignore[arg-type]
@@ -162,10 +153,9 @@ def watch_cmd(
 ) -> None:
     """Run `maintain` when storage changes (file-system events, debounced; --poll for
     network shares). Stops cleanly on SIGTERM or Ctrl-C."""
-    from videotheque.commands.bootstrap import resolve_home
-    from videotheque.commands.config import load_config
+    # httpx, the providers and every use case: imported when a pass runs, not at start-up.
     from videotheque.commands.usecases.maintainer import options_from_config
-    from videotheque.commands.usecases.watcher import WatchSettings, watch
+    from videotheque.commands.usecases.watcher import WatchSettings, watch  # see maintain_cmd
 
     # A bad [[notify]] is said now (load_config checks it), not at every pass.
     config = load_config(resolve_home(home)).require_library()

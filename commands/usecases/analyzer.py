@@ -35,13 +35,14 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from videotheque.commands.adapters.scanner import ScanError
+from videotheque.commands.adapters.scanner import ScanError, check_root
 from videotheque.commands.bootstrap import Session
 from videotheque.commands.config import MediaSettings
 from videotheque.commands.progress import Progress
 from videotheque.domain.media_facts import RECORDED_STATUSES, media_problem
 from videotheque.domain.media_file import MediaFile
 from videotheque.domain.paths import display
+from videotheque.projections.media import analysis_targets
 
 SAVE_EVERY = 500
 
@@ -78,6 +79,7 @@ class _Background:
         settings: MediaSettings,
         on_done: Callable[..., None],
     ) -> None:
+        # pymediainfo loads libmediainfo: imported when files are read, not by `import`.
         from videotheque.commands.adapters.mediainfo import analyze_many
 
         rel_of = {_absolute(root, rel): rel for rel in rel_paths}
@@ -198,9 +200,8 @@ def analyze_library(
     arguments: dict[str, Any] | None = None,
 ) -> AnalyzeReport:
     """Analyse the present files never analysed (or all of them) and record the facts."""
+    # pymediainfo loads libmediainfo: imported when files are read, not by `import`.
     from videotheque.commands.adapters.mediainfo import analyze_many, mediainfo_version
-    from videotheque.commands.usecases.importer import check_root
-    from videotheque.projections.media import analysis_targets
 
     config = session.config
     assert config.storage is not None

@@ -20,11 +20,18 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
 from videotheque.commands.adapters.fingerprint import ALGORITHM, fingerprint_many, worker_pool
-from videotheque.commands.adapters.scanner import Scan, ScanError, scan_storage
+from videotheque.commands.adapters.naming import (
+    PARSER_NAME,
+    PARSER_VERSION,
+    POOL_THRESHOLD,
+    parse_many,
+)
+from videotheque.commands.adapters.scanner import Scan, ScanError, check_root, scan_storage
 from videotheque.commands.bootstrap import Session
 from videotheque.commands.errors import MassVanishError, StorageUnreachableError, UsageError
 from videotheque.commands.progress import Progress
@@ -96,38 +103,11 @@ class ImportReport:
 
 
 def default_parser() -> Parser:
-    from videotheque.commands.adapters.naming import parse_many
-
     return parse_many
 
 
 def parser_label() -> str:
-    from videotheque.commands.adapters.naming import PARSER_NAME, PARSER_VERSION
-
     return f"{PARSER_NAME} {PARSER_VERSION}"
-
-
-def check_root(root: str) -> None:
-    """Refuse a root that is missing, unreadable or empty: an unmounted share looks like
-    that, and importing it would take every file for vanished."""
-    shown = display(root)
-    if not os.path.exists(root):
-        raise StorageUnreachableError(
-            f"storage root {shown} does not exist (unmounted share?): nothing recorded"
-        )
-    if not os.path.isdir(root):
-        raise StorageUnreachableError(f"storage root {shown} is not a folder: nothing recorded")
-    try:
-        with os.scandir(root) as it:
-            empty = next(it, None) is None
-    except OSError as exc:
-        raise StorageUnreachableError(
-            f"storage root {shown} is unreadable ({exc.strerror}): nothing recorded"
-        ) from exc
-    if empty:
-        raise StorageUnreachableError(
-            f"storage root {shown} is empty (unmounted share?): nothing recorded"
-        )
 
 
 @bulk()  # 100,000s of paths, tuples and aggregates: no garbage-collector passes over them
@@ -483,8 +463,6 @@ class _Counted:
 
 def _parse_counted(parse: Parser, paths: list[str], task: _Counted | None) -> list[dict[str, Any]]:
     """One chunk's names; the default parser counts them as its workers give them back."""
-    from videotheque.commands.adapters.naming import parse_many
-
     tick = task.chunk(len(paths)) if task is not None else (lambda done: None)
     counts = parse is parse_many or (isinstance(parse, partial) and parse.func is parse_many)
     parsed = parse(paths, on_done=tick) if counts else parse(paths)  # type: ignore[call-arg]
@@ -496,8 +474,6 @@ def _parse_counted(parse: Parser, paths: list[str], task: _Counted | None) -> li
 def _name_parser(parser: Parser | None, count: int) -> Iterator[Parser]:
     """The parser of the chunks: the default one keeps one pool of workers for them all
     (started before any thread of the import's: they are forked), ended at once by Ctrl-C."""
-    from videotheque.commands.adapters.naming import POOL_THRESHOLD, parse_many
-
     parser = parser or default_parser()
     if parser is not parse_many:
         yield parser
@@ -534,6 +510,4 @@ def _save_together(session: Session, aggregates: list[MediaFile]) -> int:
 
 
 def _uuid(value: str) -> Any:
-    from uuid import UUID
-
     return UUID(value)

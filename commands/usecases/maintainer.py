@@ -28,6 +28,7 @@ from videotheque.commands.adapters.notifiers import (
     deliver,
     with_deletions,
 )
+from videotheque.commands.adapters.providers import tmdb, tvdb
 from videotheque.commands.bootstrap import Session
 from videotheque.commands.config import (
     DEFAULT_CHECK_OLDEST,
@@ -43,6 +44,12 @@ from videotheque.commands.errors import (
     VideothequeError,
 )
 from videotheque.commands.progress import Progress
+from videotheque.commands.usecases.checker import check_library
+from videotheque.commands.usecases.enricher import EnrichOptions, enrich, tuning
+from videotheque.commands.usecases.importer import import_storage
+from videotheque.commands.usecases.nfo_writer import write_nfos
+from videotheque.commands.usecases.organizer import organize
+from videotheque.commands.usecases.repairer import repair_links
 from videotheque.domain.media_server import MediaServer, media_server_id
 from videotheque.domain.paths import display
 from videotheque.projections.maintenance import pending_count, tree_changes
@@ -281,8 +288,6 @@ def step_line(s: StepResult) -> str:
 def _import(
     session: Session, options: MaintainOptions, progress: Progress, result: StepResult
 ) -> None:
-    from videotheque.commands.usecases.importer import import_storage
-
     report = import_storage(
         session,
         None,
@@ -301,8 +306,6 @@ def _import(
 
 
 def has_provider_key(env: Mapping[str, str]) -> bool:
-    from videotheque.commands.adapters.providers import tmdb, tvdb
-
     return bool(tmdb.has_credentials(env) or tvdb.has_credentials(env))
 
 
@@ -313,8 +316,6 @@ def _enrich(
     progress: Progress,
     result: StepResult,
 ) -> None:
-    from videotheque.commands.usecases.enricher import EnrichOptions, enrich, tuning
-
     provider = "auto"
     if not has_provider_key(env):
         # Offline, only the NFO sidecars beside the files are read: a file without one is
@@ -339,8 +340,6 @@ def _enrich(
 
 
 def _organize(session: Session, options: MaintainOptions, result: StepResult) -> tuple[Any, Any]:
-    from videotheque.commands.usecases.organizer import organize
-
     report = organize(session, dry_run=options.dry_run,
                       arguments={"dry_run": options.dry_run, "by": "maintain"})  # fmt: skip
     result.run_id = report.run_id
@@ -351,8 +350,6 @@ def _organize(session: Session, options: MaintainOptions, result: StepResult) ->
     result.exit_code = report.exit_code
     nfos = None
     if options.nfo or _nfo_on(session):
-        from videotheque.commands.usecases.nfo_writer import write_nfos
-
         nfos = write_nfos(session, dry_run=options.dry_run)
         result.counts["nfo_written"] = len(nfos.written)
         result.counts["nfo_kept"] = len(nfos.kept)
@@ -366,8 +363,6 @@ def _nfo_on(session: Session) -> bool:
 
 
 def _repair(session: Session, options: MaintainOptions, result: StepResult) -> Any:
-    from videotheque.commands.usecases.repairer import repair_links
-
     report = repair_links(session, None, auto=True, dry_run=options.dry_run,
                           arguments={"video_dir": None, "auto": True, "dry_run": options.dry_run,
                                      "quarantine_orphans": False, "by": "maintain"})  # fmt: skip
@@ -386,7 +381,6 @@ def _check(
     if options.dry_run:
         result.skipped = "check records what it finds: not run in a dry run"
         return
-    from videotheque.commands.usecases.checker import check_library
 
     arguments = {"verify_hash": True, "full": False, "oldest": options.check_oldest,
                  "by": "maintain"}  # fmt: skip
@@ -497,6 +491,16 @@ def _notify(
     result.exit_code = EXIT_FINDINGS if auth_failed else EXIT_OK
     session.finish_run(dict(counts), result.exit_code)
     session.catch_up()
+
+
+def pass_line(report: PassReport) -> str:
+    """The one line that ends a pass (``maintain``, each pass of ``watch``)."""
+    head = "dry run: " if report.dry_run else ""
+    if report.stopped:
+        return f"{head}pass stopped: {report.stopped}"
+    run = f" (run {report.run_id})" if report.run_id else ""
+    state = "nothing needs you" if report.exit_code == 0 else "something needs you"
+    return f"{head}pass done{run}: {len(report.changed)} folder(s) changed, {state}"
 
 
 def undelivered(session: Session) -> dict[str, list[dict[str, Any]]]:

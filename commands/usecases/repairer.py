@@ -29,6 +29,7 @@ from videotheque.commands.adapters.linkops import (
 )
 from videotheque.commands.adapters.linkops import tmp_name as _tmp_name
 from videotheque.commands.adapters.linkscan import LinkEntry, Roots, scan_links
+from videotheque.commands.adapters.naming import parse_many
 from videotheque.commands.bootstrap import Session
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from videotheque.domain.ids import link_id
@@ -105,8 +106,6 @@ class RepairReport:
 
 
 def default_parser() -> Parser:
-    from videotheque.commands.adapters.naming import parse_many
-
     return parse_many
 
 
