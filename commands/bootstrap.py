@@ -18,11 +18,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import duckdb
+from eventsourcing.persistence import PersistenceError
 
 from videotheque.commands.adapters.lock import HomeLock, describe_holder
 from videotheque.commands.config import Config, default_home, load_config
@@ -31,6 +33,7 @@ from videotheque.commands.errors import (
     ProjectionError,
     StoreConflictError,
     StoreError,
+    VideothequeError,
 )
 from videotheque.commands.library import SAVE_BATCH, Library, open_library, redact, scrub
 from videotheque.domain.run import Run
@@ -43,8 +46,6 @@ SNAPSHOT_NAME = "catalog.read.duckdb"  # the copy read-only commands read (proje
 
 def app_version() -> str:
     try:
-        from importlib.metadata import version
-
         return version("videotheque")
     except Exception:  # not installed (running from a checkout)
         return "0+unknown"
@@ -184,8 +185,6 @@ def disk_full_hint(path: Path, exc: BaseException) -> str:
 
 
 def _is_store_error(exc: Exception) -> bool:
-    from eventsourcing.persistence import PersistenceError
-
     return isinstance(exc, PersistenceError)
 
 
@@ -304,8 +303,6 @@ def _open_library(store_url: str | None, home_dir: Path) -> Library:
     except Exception as exc:
         if isinstance(exc, StoreError | KeyboardInterrupt):
             raise
-        from videotheque.commands.errors import VideothequeError
-
         if isinstance(exc, VideothequeError):
             raise
         where = redact(store_url) if store_url else str(home_dir / "events.sqlite")
@@ -313,10 +310,3 @@ def _open_library(store_url: str | None, home_dir: Path) -> Library:
         raise StoreError(
             f"cannot open the event store {where}: {scrub(str(exc), store_url)}{hint}"
         ) from exc
-
-
-def print_notices(session: Session) -> None:
-    from videotheque.commands.cli.base import note
-
-    for notice in session.notices:
-        note(notice)

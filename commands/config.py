@@ -15,10 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 
 from videotheque.commands.errors import NotInitialisedError, UsageError
+from videotheque.domain.media_facts import language_code
+from videotheque.domain.media_server import KINDS
 
 DEFAULT_EXTENSIONS = (
     "mkv", "mp4", "avi", "m4v", "mov", "wmv", "ts", "m2ts", "webm", "mpg", "mpeg",
@@ -27,6 +30,10 @@ CONFIG_NAME = "config.toml"
 # Threads reading files at once (analyze --workers, [media] workers): more only adds
 # memory and threads waiting on the same disk.
 MAX_WORKERS = 64
+# The steps of a `maintain` pass, in order; [maintain] may switch each off (``check = false``).
+MAINTAIN_STEPS = ("import", "enrich", "organize", "repair", "check", "notify")
+DEFAULT_CHECK_OLDEST = 1000
+DEFAULT_NOTIFY_TIMEOUT = 10.0
 
 
 def default_home() -> Path:
@@ -37,8 +44,86 @@ def default_home() -> Path:
 
 
 @dataclass(frozen=True)
+class EnrichSettings:
+    """``[enrich]`` (``language`` is :attr:`Config.language`). ``rates``: requests per second
+    by provider, only those given; ``retries`` / ``max_wait`` None: the client's defaults."""
+
+    threshold: float = 0.75
+    gap: float = 0.10
+    floor: float = 0.50
+    rates: dict[str, float] = field(default_factory=dict)
+    timeout: float = 10.0
+    retries: int | None = None
+    max_wait: float | None = None
+
+
+@dataclass(frozen=True)
+class MediaSettings:
+    """``[media]``: MediaInfo reading."""
+
+    on_import: bool = True
+    workers: int | None = None  # None: commands.adapters.mediainfo.default_workers()
+    timeout: float = 60.0
+    languages: tuple[str, ...] = ("fr",)
+
+
+@dataclass(frozen=True)
+class OrganizeSettings:
+    """``[organize]``: naming templates (None: the default one) and NFO sidecars."""
+
+    movie: str | None = None
+    episode: str | None = None
+    nfo: bool = False
+
+
+@dataclass(frozen=True)
+class MaintainSettings:
+    """``[maintain]``: the steps listed (``steps = [...]``) minus those switched off
+    (``check = false``), the rolling check's size, the import's minimum age."""
+
+    steps: tuple[str, ...] = MAINTAIN_STEPS
+    switched_off: tuple[str, ...] = ()
+    check_oldest: int = DEFAULT_CHECK_OLDEST
+    min_age: float | None = None
+
+
+@dataclass(frozen=True)
+class WatchConfig:
+    """``[watch]``: seconds of quiet before a pass, between polls (None: no polling), between
+    tries of a media server that missed news."""
+
+    debounce: float = 30.0
+    poll: float | None = None
+    retry: float = 300.0
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """One ``[[notify]]`` entry; ``token_env`` names the variable, the value is never kept."""
+
+    name: str
+    kind: str
+    url: str
+    token_env: str | None = None
+    user: str | None = None
+    map_from: str | None = None
+    map_to: str | None = None
+    timeout: float = DEFAULT_NOTIFY_TIMEOUT
+
+    @property
+    def shown_url(self) -> str:
+        """The URL without any user or password, for messages and events."""
+        parts = urlsplit(self.url)
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        return parts._replace(netloc=host, query="", fragment="").geturl()
+
+
+@dataclass(frozen=True)
 class Config:
-    """What ``init`` recorded, plus the settings a user may edit in config.toml."""
+    """What ``init`` recorded, plus the settings a user may edit in config.toml, each section
+    typed and checked once, by :func:`load_config`."""
 
     home: Path
     storage: Path | None = None
@@ -48,6 +133,14 @@ class Config:
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
     min_age: float = 0.0
     language: str = "fr-FR"
+    enrich: EnrichSettings = EnrichSettings()
+    media: MediaSettings = MediaSettings()
+    organize: OrganizeSettings = OrganizeSettings()
+    maintain: MaintainSettings = MaintainSettings()
+    watch: WatchConfig = WatchConfig()
+    notify: tuple[ServerConfig, ...] = ()
+    # The tables as read (but [library]), written back by save_config: a section this version
+    # does not know (a newer version's) is kept.
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -74,10 +167,6 @@ class Config:
         store: str | None,
     ) -> Config:
         return replace(self, storage=storage, video=video, trash=trash, store=store)
-
-    def section(self, name: str) -> dict[str, Any]:
-        value = self.extra.get(name, {})
-        return value if isinstance(value, dict) else {}
 
 
 # What config.toml may hold, checked in one place when it is read: section -> key -> (the
@@ -227,6 +316,7 @@ def load_config(home: Path) -> Config:
         return Path(value) if value else None
 
     extensions = imp.get("extensions", DEFAULT_EXTENSIONS)
+    language = str(enr.get("language", "fr-FR"))
     return Config(
         home=home,
         storage=opt_path("storage"),
@@ -235,9 +325,123 @@ def load_config(home: Path) -> Config:
         store=lib.get("store") or None,
         extensions=tuple(e.lower().lstrip(".") for e in extensions),
         min_age=float(imp.get("min_age", 0)),
-        language=str(enr.get("language", "fr-FR")),
+        language=language,
+        enrich=_enrich(enr),
+        media=_media(data.get("media", {}), language),
+        organize=_organize(data.get("organize", {})),
+        maintain=_maintain(data.get("maintain", {})),
+        watch=_watch(data.get("watch", {})),
+        notify=_notify(data.get("notify", []), path),
         extra={k: v for k, v in data.items() if k not in ("library",)},
     )
+
+
+# The sections, from tables validate_config has checked.
+
+
+def _enrich(section: dict[str, Any]) -> EnrichSettings:
+    return EnrichSettings(
+        threshold=float(section.get("threshold", 0.75)),
+        gap=float(section.get("gap", 0.10)),
+        floor=float(section.get("floor", 0.50)),
+        rates={n: float(section[f"rate_{n}"]) for n in ("tmdb", "tvdb") if f"rate_{n}" in section},
+        timeout=float(section.get("timeout", 10.0)),
+        retries=int(section["retries"]) if "retries" in section else None,
+        max_wait=float(section["max_wait"]) if "max_wait" in section else None,
+    )
+
+
+def _media(section: dict[str, Any], language: str) -> MediaSettings:
+    workers = section.get("workers")
+    languages = section.get("languages")
+    if languages is None:
+        languages = [language_code(language) or "fr"]
+    return MediaSettings(
+        on_import=bool(section.get("analyze_on_import", True)),
+        workers=int(workers) if workers is not None else None,
+        timeout=float(section.get("timeout", 60.0)),
+        languages=tuple(languages),
+    )
+
+
+def _organize(section: dict[str, Any]) -> OrganizeSettings:
+    return OrganizeSettings(
+        movie=section.get("movie"), episode=section.get("episode"), nfo=section.get("nfo", False)
+    )
+
+
+def _maintain(section: dict[str, Any]) -> MaintainSettings:
+    for name in MAINTAIN_STEPS:
+        value = section.get(name)
+        if value is not None and not isinstance(value, bool):
+            raise UsageError(f"config.toml [maintain] {name} must be true or false")
+    min_age = section.get("min_age")
+    return MaintainSettings(
+        steps=tuple(section.get("steps", MAINTAIN_STEPS)),
+        switched_off=tuple(s for s in MAINTAIN_STEPS if section.get(s) is False),
+        check_oldest=int(section.get("check_oldest", DEFAULT_CHECK_OLDEST)),
+        min_age=float(min_age) if min_age is not None else None,
+    )
+
+
+def _watch(section: dict[str, Any]) -> WatchConfig:
+    poll = section.get("poll")
+    return WatchConfig(
+        debounce=float(section.get("debounce", 30)),
+        poll=float(poll) if poll else None,
+        retry=float(section.get("retry", 300)),
+    )
+
+
+def _notify(raw: Any, path: Path) -> tuple[ServerConfig, ...]:
+    """The ``[[notify]]`` entries (media servers), checked."""
+    if isinstance(raw, dict):
+        raw = [raw]
+    if not isinstance(raw, list):
+        raise UsageError(f"{path}: [[notify]] must be a list of tables")
+    out: list[ServerConfig] = []
+    names: set[str] = set()
+    for i, entry in enumerate(raw, 1):
+        where = f"{path}: [[notify]] #{i}"
+        if not isinstance(entry, dict):
+            raise UsageError(f"{where} must be a table")
+        kind = str(entry.get("kind", "")).lower()
+        if kind not in KINDS:
+            raise UsageError(f"{where}: kind must be one of {', '.join(KINDS)}")
+        url = entry.get("url")
+        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+            raise UsageError(f"{where}: url must be an http:// or https:// URL")
+        if "token" in entry:
+            raise UsageError(
+                f"{where}: never write a token in config.toml; put it in an environment "
+                "variable and name it with token_env"
+            )
+        name = str(entry.get("name") or kind)
+        if name in names:
+            raise UsageError(f"{where}: two servers are named {name!r}")
+        names.add(name)
+        map_from, map_to = entry.get("from"), entry.get("to")
+        if (map_from is None) != (map_to is None):
+            raise UsageError(f"{where}: give both from and to (a path mapping), or neither")
+        try:
+            timeout = float(entry.get("timeout", DEFAULT_NOTIFY_TIMEOUT))
+        except (TypeError, ValueError):
+            raise UsageError(f"{where}: timeout must be a number of seconds") from None
+        if timeout <= 0:
+            raise UsageError(f"{where}: timeout must be > 0")
+        out.append(
+            ServerConfig(
+                name=name,
+                kind=kind,
+                url=url.rstrip("/"),
+                token_env=str(entry["token_env"]) if entry.get("token_env") else None,
+                user=str(entry["user"]) if entry.get("user") else None,
+                map_from=str(map_from).rstrip("/") if map_from is not None else None,
+                map_to=str(map_to).rstrip("/") if map_to is not None else None,
+                timeout=timeout,
+            )
+        )
+    return tuple(out)
 
 
 def _toml_value(value: Any) -> str:

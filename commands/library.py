@@ -201,7 +201,7 @@ def postgres_connect_kwargs(store: str) -> dict[str, Any]:
 
 
 def _postgres_env(store: str, parts: SplitResult) -> dict[str, str]:
-    from videotheque.commands.adapters.pgstore import CONNECT_KEY
+    from videotheque.commands.adapters.pgstore import CONNECT_KEY  # psycopg: PostgreSQL only
 
     kwargs = postgres_connect_kwargs(store)
     try:
@@ -289,6 +289,7 @@ def postgres_ddl_lock(env: dict[str, str]) -> Iterator[None]:
     catalogs. The lock, keyed on database and schema, makes those openings take turns; the
     schema named in the store URL is created under it when missing.
     """
+    # psycopg (and its pool) is imported only for a PostgreSQL store.
     import psycopg
     from psycopg import sql
 

@@ -33,6 +33,7 @@ def progress(enabled: bool | None = None) -> Iterator[Progress]:
     if not enabled:
         yield Progress(None)
         return
+    # Rich's progress bars: imported on a terminal only, not at start-up.
     from rich.console import Console  # noqa: TID251 (task labels are ours)
     from rich.progress import (
         BarColumn,

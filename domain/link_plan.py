@@ -81,7 +81,7 @@ class CatalogName:
 
 
 @dataclass(frozen=True)
-class Candidate:
+class LinkCandidate:
     path: str  # relative to the storage root
     file_id: str | None
     method: str  # identity | name | basename
@@ -92,7 +92,7 @@ class Candidate:
 @dataclass(frozen=True)
 class Proposal:
     broken: Broken
-    candidates: tuple[Candidate, ...] = ()
+    candidates: tuple[LinkCandidate, ...] = ()
 
     @property
     def certain(self) -> bool:
@@ -105,9 +105,9 @@ class Proposal:
 
 
 @dataclass(frozen=True)
-class Decision:
+class LinkDecision:
     action: str  # repair | quarantine | skip
-    candidate: Candidate | None = None
+    candidate: LinkCandidate | None = None
     reason: str = ""
 
 
@@ -126,7 +126,7 @@ def identity_candidates(
     keys: Sequence[str],
     holders: Mapping[str, Sequence[tuple[str, int]]],
     current_paths: Mapping[str, Sequence[str]],
-) -> list[Candidate]:
+) -> list[LinkCandidate]:
     """The current paths of the files that had the first known key.
 
     ``holders``: path -> [(file_id, position of the last event that gave it that path)];
@@ -138,7 +138,7 @@ def identity_candidates(
         if not found:
             continue
         base = posixpath.basename(key)
-        out: list[Candidate] = []
+        out: list[LinkCandidate] = []
         seen: set[str] = set()
         for fid, _ in sorted(found, key=lambda h: (-h[1], h[0])):
             paths = sorted(current_paths.get(fid, ()), key=lambda p: (_base(p) != base, p))
@@ -147,7 +147,7 @@ def identity_candidates(
                     continue
                 seen.add(p)
                 why = "same content, was at " + key if p != key else "same content"
-                out.append(Candidate(p, fid, IDENTITY, 1.0, why))
+                out.append(LinkCandidate(p, fid, IDENTITY, 1.0, why))
         if out:
             return out
     return []
@@ -187,7 +187,7 @@ class NameIndex:
                 index.titles.setdefault(norm, []).append(f)
         return index
 
-    def candidates(self, names: Sequence[NameInfo], base: str) -> list[Candidate]:
+    def candidates(self, names: Sequence[NameInfo], base: str) -> list[LinkCandidate]:
         """Files with the same parsed name as any of ``names``, or the same base name."""
         scored: dict[str, tuple[float, str, str, str]] = {}  # path -> (score, method, why, id)
 
@@ -226,7 +226,7 @@ class NameIndex:
                 add(f, 0.7, BASENAME, "same file name")
         ranked = sorted(scored.items(), key=lambda kv: (-kv[1][0], kv[0]))
         return [
-            Candidate(path, fid, method, round(score, 2), why)
+            LinkCandidate(path, fid, method, round(score, 2), why)
             for path, (score, method, why, fid) in ranked
         ]
 
@@ -238,8 +238,8 @@ def old_base_name(b: Broken) -> str:
 
 def propose(
     b: Broken,
-    by_identity: Sequence[Candidate],
-    by_name: Sequence[Candidate] = (),
+    by_identity: Sequence[LinkCandidate],
+    by_name: Sequence[LinkCandidate] = (),
     exclude: Iterable[str] = (),
 ) -> Proposal:
     """The ranked candidates: identity ones when there are any, else name ones.
@@ -252,17 +252,18 @@ def propose(
     return Proposal(b, tuple(chosen[:MAX_CANDIDATES]))
 
 
-def decide_auto(p: Proposal, quarantine_orphans: bool) -> Decision:
+def decide_auto(p: Proposal, quarantine_orphans: bool) -> LinkDecision:
     """What ``--auto`` does: certain repairs; orphans only with ``--quarantine-orphans``."""
     if p.certain:
-        return Decision(REPAIR, p.candidates[0])
+        return LinkDecision(REPAIR, p.candidates[0])
     if p.orphan:
         if quarantine_orphans:
-            return Decision(QUARANTINE)
-        return Decision(SKIP, reason="orphan: no candidate (use --quarantine-orphans)")
+            return LinkDecision(QUARANTINE)
+        return LinkDecision(SKIP, reason="orphan: no candidate (use --quarantine-orphans)")
     if p.candidates[0].method == IDENTITY:
-        return Decision(SKIP, reason=f"ambiguous: {len(p.candidates)} copies of the same content")
-    return Decision(SKIP, reason=f"not certain: {len(p.candidates)} candidate(s) by name")
+        reason = f"ambiguous: {len(p.candidates)} copies of the same content"
+        return LinkDecision(SKIP, reason=reason)
+    return LinkDecision(SKIP, reason=f"not certain: {len(p.candidates)} candidate(s) by name")
 
 
 # -- writing links ----------------------------------------------------------------------

@@ -41,6 +41,21 @@ def strip_accents(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def fold(text: str) -> str:
+    """Casefolded, accents stripped, punctuation to single spaces: a comparison key for names
+    ("L'Été.1985" -> "l ete 1985"); unlike :func:`normalize_title`, words are kept as they are."""
+    if text.isascii():
+        return _NON_ALNUM.sub(" ", text.casefold()).strip()
+    return _NON_ALNUM.sub(" ", strip_accents(text.casefold())).strip()
+
+
+def numeral(token: str) -> int | None:
+    """An arabic or roman numeral ("4", "IV", "iv") as an int, or None."""
+    if token.isdigit():
+        return int(token)
+    return roman_to_int(token.casefold())
+
+
 def roman_to_int(token: str) -> int | None:
     """The value of a lower-case roman numeral up to 89, or None."""
     if not token or not _ROMAN.match(token):

@@ -25,15 +25,18 @@ Bump ``FAST_VERSION`` whenever a shape here changes what it accepts.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from functools import lru_cache
+from importlib import resources
 from typing import Any
+
+from videotheque.domain.titles import fold
 
 FAST_VERSION = "fast1"
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\\]")
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _EXTENSION = re.compile(r"^(?P<stem>.+)\.(?:mkv|mp4|avi|m4v|MKV|MP4|AVI|M4V)$")
 
 # A title read off a folder or a file: letters, spaces and a little punctuation, starting with
@@ -134,11 +137,11 @@ def parse_fast(relpath: str) -> dict[str, Any] | None:
         return _in_season_folder(stem, folders)
     if folders and (t := _TITLE_YEAR.match(folders[-1])) is not None:
         return _film_in_folder(stem, t, folders[:-1])
-    if all(_fold(f) in _MOVIE_FOLDERS for f in folders):
+    if all(fold(f) in _MOVIE_FOLDERS for f in folders):
         film = _film_alone(stem)
         if film is not None:
             return film
-    if all(_fold(f) in _SHOW_FOLDERS for f in folders):
+    if all(fold(f) in _SHOW_FOLDERS for f in folders):
         return _scene_alone(stem)
     return None
 
@@ -151,9 +154,9 @@ def _film_in_folder(stem: str, folder: re.Match[str], above: list[str]) -> dict[
     if f is None or f.group("year") != folder.group("year"):
         return None
     title = folder.group("title")
-    if _fold(f.group("title")) != _fold(title) or not _good_title(title):
+    if fold(f.group("title")) != fold(title) or not _good_title(title):
         return None
-    if not all(_fold(a) not in _SHOW_FOLDERS for a in above):
+    if not all(fold(a) not in _SHOW_FOLDERS for a in above):
         return None  # a film in a TV folder: the full parse lets guessit decide the kind
     return _film(title, int(folder.group("year")))
 
@@ -174,7 +177,7 @@ def _in_season_folder(stem: str, folders: list[str]) -> dict[str, Any] | None:
     show = _SHOW_FOLDER.match(folders[-2])
     if show is None or not _good_title(show.group("title")):
         return None
-    if any(_fold(a) in _MOVIE_FOLDERS for a in folders[:-2]):
+    if any(fold(a) in _MOVIE_FOLDERS for a in folders[:-2]):
         return None  # a season in a films folder: not a shape the guides write
     number = _SEASON_FOLDER.match(folders[-1]).group("n")  # type: ignore[union-attr]
     season = int(number) if number is not None else 0  # Sonarr's "Specials" is season 0
@@ -276,32 +279,23 @@ def _good_title(title: str) -> bool:
 def _good_group(group: str | None) -> bool:
     if group is None:
         return True
-    return _fold(group) not in _DOUBT_WORDS and _fold(group) not in _GUESSIT_WORDS
+    return fold(group) not in _DOUBT_WORDS and fold(group) not in _GUESSIT_WORDS
 
 
 def _guessit_keeps(title: str) -> bool:
     """Whether guessit, reading this title from the file name, keeps every word of it."""
     vocabulary = _guessit_vocabulary()
-    return bool(vocabulary) and not any(w in vocabulary for w in _fold(title).split())
+    return bool(vocabulary) and not any(w in vocabulary for w in fold(title).split())
 
 
 @lru_cache(maxsize=8192)
 def _plain_folder(name: str) -> bool:
-    key = _fold(name)
+    key = fold(name)
     return key in _MOVIE_FOLDERS or key in _SHOW_FOLDERS or not _has_doubt(name)
 
 
 def _has_doubt(text: str) -> bool:
-    return any(w in _DOUBT_WORDS for w in _fold(text).split())
-
-
-def _fold(text: str) -> str:
-    """Casefolded, accents stripped, punctuation to single spaces (``naming.fold``)."""
-    if text.isascii():
-        return _NON_ALNUM.sub(" ", text.casefold()).strip()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NON_ALNUM.sub(" ", ascii_only).strip()
+    return any(w in _DOUBT_WORDS for w in fold(text).split())
 
 
 @lru_cache(maxsize=1)
@@ -309,9 +303,6 @@ def _guessit_vocabulary() -> frozenset[str]:
     """Every word of guessit's own configuration (sources, editions, streaming services,
     episode words...) plus the languages and countries it recognises, less the plain
     English words listed in ``_SAFE_WORDS``: read from the installed guessit."""
-    import json
-    from importlib import resources
-
     words: set[str] = set(_GUESSIT_WORDS)
 
     def walk(value: Any) -> None:

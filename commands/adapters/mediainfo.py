@@ -27,6 +27,8 @@ the files left are reported as not analysed instead of feeding more threads to a
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import io
 import json
@@ -167,9 +169,6 @@ def _tag_text(value: Any) -> str | None:
     ``{"@dt": "binary.base64", "#value": ...}``: decoded (the terminal shows such
     characters visibly wherever a title is printed)."""
     if isinstance(value, dict) and value.get("@dt") == "binary.base64":
-        import base64
-        import binascii
-
         try:
             return base64.b64decode(str(value.get("#value", ""))).decode("utf-8", "replace")
         except (binascii.Error, ValueError):

@@ -48,6 +48,7 @@ from typing import Any
 
 from videotheque.commands.adapters.fastnames import FAST_VERSION, parse_fast
 from videotheque.commands.adapters.fingerprint import worker_pool
+from videotheque.domain.titles import fold, numeral
 
 PARSER_NAME = "guessit"
 RULES_VERSION = "vtq2"
@@ -116,15 +117,6 @@ def display_components(relpath: str) -> list[str]:
 # Normalisation helpers
 # ---------------------------------------------------------------------------------------------
 
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
-
-
-def fold(text: str) -> str:
-    """Casefolded, accents stripped, punctuation to single spaces: a comparison key."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NON_ALNUM.sub(" ", ascii_only).strip()
-
 
 def _same_words(a: str, b: str) -> bool:
     """Same letters and digits, accents included: only case and punctuation differ."""
@@ -137,7 +129,7 @@ def _same_words(a: str, b: str) -> bool:
 
 def _similar(a: str, b: str) -> bool:
     """Whether two titles name the same work (one's words contained in the other's, roughly)."""
-    from rapidfuzz import fuzz
+    from rapidfuzz import fuzz  # a compiled extension, needed only when folders are compared
 
     fa, fb = fold(a), fold(b)
     if not fa or not fb:
@@ -145,26 +137,6 @@ def _similar(a: str, b: str) -> bool:
     if fa.replace(" ", "") == fb.replace(" ", ""):
         return True
     return bool(fuzz.token_set_ratio(fa, fb) >= 85)
-
-
-_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
-
-
-def _number(token: str) -> int | None:
-    """An arabic or roman numeral (I..C) as an int."""
-    if token.isdigit():
-        return int(token)
-    low = token.casefold()
-    if not low or any(c not in _ROMAN for c in low):
-        return None
-    total = 0
-    for i, c in enumerate(low):
-        value = _ROMAN[c]
-        if i + 1 < len(low) and _ROMAN[low[i + 1]] > value:
-            total -= value
-        else:
-            total += value
-    return total if 0 < total <= 100 else None
 
 
 _ACRONYM_END = re.compile(r"(?:^|[\s.])(?:\w\.){2,}$")
@@ -404,11 +376,11 @@ def _season_folder(name: str) -> tuple[int, str | None] | None:
         )
     m = _SEASON_ONLY.match(name.strip()) or _SEASON_ONLY.match(key)
     if m:
-        n = _number(m.group("n1") or m.group("n2"))
+        n = numeral(m.group("n1") or m.group("n2"))
         return (n, None) if n is not None else None
     m = _TITLED_SEASON.match(name.strip())
     if m:
-        n = _number(m.group("n1") or m.group("n2"))
+        n = numeral(m.group("n1") or m.group("n2"))
         title = m.group("title").replace(".", " ").replace("_", " ").strip(" -")
         # "How the Universe Works (2010) Season 1 S01": the show's name, not its year or season
         inner = _SEASON_ONLY_TAIL.sub("", title).strip(" -")
@@ -515,7 +487,7 @@ def _context(folders: Sequence[str], stem: str) -> _Context:
 
 def _guess(name: str, options: dict[str, Any]) -> dict[str, Any]:
     """guessit on one string; never raises (bad input must not abort an import)."""
-    from guessit import guessit
+    from guessit import guessit  # slow to import (rebulk, babelfish): only when parsing
 
     try:
         # a backslash is a character in a POSIX name (AC\DC), a separator to guessit
@@ -631,11 +603,11 @@ _ANIME_STYLE = re.compile(r"^\s*\[[^\]]*\]|\s-\s(?:0\d\d|\d{4})\b")
 
 def _rewrite_seasons(stem: str) -> str:
     def season_ep(m: re.Match[str]) -> str:
-        n = _number(m.group(1))
+        n = numeral(m.group(1))
         return m.group(0) if n is None else f"S{n:02d}E{int(m.group(2)):02d}"
 
     def season(m: re.Match[str]) -> str:
-        n = _number(m.group(1))
+        n = numeral(m.group(1))
         return m.group(0) if n is None else f"S{n:02d}"
 
     return _WORD_SEASON.sub(season, _WORD_SEASON_EP.sub(season_ep, stem))

@@ -39,91 +39,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
+import defusedxml.ElementTree as DET
 import httpx
 
-from videotheque.commands.config import Config
-from videotheque.commands.errors import UsageError
-from videotheque.domain.media_server import KINDS
+from videotheque.commands.config import ServerConfig
 
-DEFAULT_TIMEOUT = 10.0
 _SEASON = re.compile(r"^(season|saison|staffel|temporada|stagione)\s*\d+$|^specials$", re.I)
-
-
-@dataclass(frozen=True)
-class ServerConfig:
-    """One ``[[notify]]`` entry; ``token_env`` names the variable, the value is never kept."""
-
-    name: str
-    kind: str
-    url: str
-    token_env: str | None = None
-    user: str | None = None
-    map_from: str | None = None
-    map_to: str | None = None
-    timeout: float = DEFAULT_TIMEOUT
-
-    @property
-    def shown_url(self) -> str:
-        """The URL without any user or password, for messages and events."""
-        parts = urlsplit(self.url)
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
-        return parts._replace(netloc=host, query="", fragment="").geturl()
-
-
-def servers_of(config: Config) -> list[ServerConfig]:
-    """The ``[[notify]]`` entries of config.toml, checked."""
-    raw = config.extra.get("notify", [])
-    if isinstance(raw, dict):
-        raw = [raw]
-    if not isinstance(raw, list):
-        raise UsageError(f"{config.path}: [[notify]] must be a list of tables")
-    out: list[ServerConfig] = []
-    names: set[str] = set()
-    for i, entry in enumerate(raw, 1):
-        where = f"{config.path}: [[notify]] #{i}"
-        if not isinstance(entry, dict):
-            raise UsageError(f"{where} must be a table")
-        kind = str(entry.get("kind", "")).lower()
-        if kind not in KINDS:
-            raise UsageError(f"{where}: kind must be one of {', '.join(KINDS)}")
-        url = entry.get("url")
-        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
-            raise UsageError(f"{where}: url must be an http:// or https:// URL")
-        if "token" in entry:
-            raise UsageError(
-                f"{where}: never write a token in config.toml; put it in an environment "
-                "variable and name it with token_env"
-            )
-        name = str(entry.get("name") or kind)
-        if name in names:
-            raise UsageError(f"{where}: two servers are named {name!r}")
-        names.add(name)
-        map_from, map_to = entry.get("from"), entry.get("to")
-        if (map_from is None) != (map_to is None):
-            raise UsageError(f"{where}: give both from and to (a path mapping), or neither")
-        try:
-            timeout = float(entry.get("timeout", DEFAULT_TIMEOUT))
-        except (TypeError, ValueError):
-            raise UsageError(f"{where}: timeout must be a number of seconds") from None
-        if timeout <= 0:
-            raise UsageError(f"{where}: timeout must be > 0")
-        out.append(
-            ServerConfig(
-                name=name,
-                kind=kind,
-                url=url.rstrip("/"),
-                token_env=str(entry["token_env"]) if entry.get("token_env") else None,
-                user=str(entry["user"]) if entry.get("user") else None,
-                map_from=str(map_from).rstrip("/") if map_from is not None else None,
-                map_to=str(map_to).rstrip("/") if map_to is not None else None,
-                timeout=timeout,
-            )
-        )
-    return out
 
 
 def server_path(server: ServerConfig, video_root: str, folder: str) -> str:
@@ -225,8 +147,6 @@ def _scan_folder(t: dict[str, Any]) -> str:
 def _plex(
     client: httpx.Client, server: ServerConfig, token: str | None, told: list[dict[str, Any]]
 ) -> Delivery:
-    import defusedxml.ElementTree as DET
-
     headers = {"Accept": "application/xml"}
     if token:
         headers["X-Plex-Token"] = token

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from videotheque.commands.bootstrap import open_session, print_notices
+from videotheque.commands.bootstrap import open_session
 from videotheque.commands.cli.base import (
     DryRunOpt,
     HomeOpt,
@@ -18,10 +18,12 @@ from videotheque.commands.cli.base import (
     fail,
     print_errors,
     print_json,
+    print_notices,
     print_table,
 )
 from videotheque.commands.config import MAX_WORKERS
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_USAGE
+from videotheque.commands.progress import progress
 
 
 @command("analyze")
@@ -53,7 +55,7 @@ def analyze_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Read the files' technical facts with MediaInfo and record them (Analyzed events)."""
-    from videotheque.commands.progress import progress
+    # Imported by the command that runs it, like every use case the CLI does not always need.
     from videotheque.commands.usecases.analyzer import analyze_library
 
     if timeout is not None and not math.isfinite(timeout):

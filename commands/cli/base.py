@@ -19,9 +19,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import duckdb
 import typer
+from eventsourcing.persistence import PersistenceError
 
+from videotheque import __version__
 from videotheque.commands.adapters import lock
+from videotheque.commands.bootstrap import Session, disk_full_hint
+from videotheque.commands.config import default_home
 from videotheque.commands.errors import EXIT_FINDINGS, VideothequeError
 from videotheque.domain.paths import display, visible
 
@@ -63,8 +68,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _print_version(value: bool) -> None:
     if value:
-        from videotheque import __version__
-
         typer.echo(f"videotheque {__version__}")  # noqa: TID251
         raise typer.Exit()
 
@@ -149,17 +152,11 @@ def command(name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
 
 def _is_storage_error(exc: Exception) -> bool:
     """Errors of the event store or the projection: a message, not a traceback."""
-    import duckdb
-    from eventsourcing.persistence import PersistenceError
-
     return isinstance(exc, PersistenceError | duckdb.Error)
 
 
 def _disk_full_hint(home: Path | None, exc: BaseException) -> str:
     """A store or projection that cannot grow: say which disk is full."""
-    from videotheque.commands.bootstrap import disk_full_hint
-    from videotheque.commands.config import default_home
-
     return disk_full_hint(home or default_home(), exc)
 
 
@@ -272,6 +269,7 @@ def _json_default(value: Any) -> Any:
 def print_table(
     columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None
 ) -> None:
+    # Rich's console and tables: imported when a table is printed, not at start-up.
     from rich.console import Console  # noqa: TID251
     from rich.table import Table
 
@@ -347,3 +345,8 @@ def write_out(text: str, exact: bool = False) -> None:
 
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+def print_notices(session: Session) -> None:
+    for notice in session.notices:
+        note(notice)

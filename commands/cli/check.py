@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from videotheque.commands.bootstrap import open_session, print_notices
+from videotheque.commands.bootstrap import open_session
 from videotheque.commands.cli.base import (
     HomeOpt,
     JsonOpt,
@@ -16,8 +16,10 @@ from videotheque.commands.cli.base import (
     echo,
     note,
     print_json,
+    print_notices,
     print_table,
 )
+from videotheque.commands.progress import progress
 from videotheque.commands.usecases.checker import CheckReport, check_library
 from videotheque.domain import integrity
 from videotheque.domain.paths import visible
@@ -97,8 +99,6 @@ def check_cmd(
 ) -> None:
     """Find ghosts, orphans, broken and stray links, duplicates and (with --verify-hash)
     hash mismatches. Changes no file. Exit 0 clean, 1 findings, 3 a root unreachable."""
-    from videotheque.commands.progress import progress
-
     with open_session(home, store) as session, progress() as bar:
         report = check_library(
             session,

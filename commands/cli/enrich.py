@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from videotheque.commands.bootstrap import open_session, print_notices
+from videotheque.commands.bootstrap import open_session
 from videotheque.commands.cli.base import (
     DryRunOpt,
     HomeOpt,
@@ -19,9 +19,11 @@ from videotheque.commands.cli.base import (
     fail,
     note,
     print_json,
+    print_notices,
     print_table,
 )
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_USAGE, UsageError
+from videotheque.commands.progress import progress
 from videotheque.domain.paths import display, visible
 
 RateOpt = Annotated[
@@ -61,34 +63,6 @@ def parse_rates(values: list[str] | None) -> dict[str, float]:
     return rates
 
 
-def settings(section: dict[str, Any], rates: dict[str, float]) -> dict[str, Any]:
-    """What config.toml's [enrich] may tune: threshold, gap, rates, timeout, retries."""
-    from videotheque.commands.adapters.providers.http import RetryPolicy
-    from videotheque.domain.titles import Rule
-
-    try:
-        rule = Rule(
-            threshold=float(section.get("threshold", 0.75)),
-            gap=float(section.get("gap", 0.10)),
-            floor=float(section.get("floor", 0.50)),
-        )
-        config_rates = {
-            name: float(section[f"rate_{name}"]) for name in ("tmdb", "tvdb")
-            if f"rate_{name}" in section
-        }  # fmt: skip
-        timeout = float(section.get("timeout", 10.0))
-        retry = None
-        if "retries" in section or "max_wait" in section:
-            retry = RetryPolicy()
-            if "retries" in section:
-                retry.attempts = int(section["retries"]) + 1
-            if "max_wait" in section:
-                retry.max_wait = float(section["max_wait"])
-    except (TypeError, ValueError) as exc:
-        raise UsageError(f"config.toml [enrich]: {exc}") from None
-    return {"rule": rule, "rates": config_rates | rates, "timeout": timeout, "retry": retry}
-
-
 @command("enrich")
 def enrich_cmd(
     provider: Annotated[
@@ -113,8 +87,8 @@ def enrich_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Match files to TMDB / TVDB / NFO titles; unsure ones go to the validation queue."""
-    from videotheque.commands.progress import progress
-    from videotheque.commands.usecases.enricher import EnrichOptions, enrich
+    # httpx, the providers and rapidfuzz: imported when enrich runs, not at start-up.
+    from videotheque.commands.usecases.enricher import EnrichOptions, enrich, tuning
 
     with open_session(home, store) as session, progress() as bar:
         options = EnrichOptions(
@@ -123,7 +97,7 @@ def enrich_cmd(
             retry_pending=retry_pending,
             dry_run=dry_run,
             language=language or session.config.language or "fr-FR",
-            **settings(session.config.section("enrich"), parse_rates(rate)),
+            **tuning(session.config.enrich, parse_rates(rate)),
         )
         arguments = {"provider": options.provider, "limit": limit, "language": options.language,
                      "retry_pending": retry_pending, "dry_run": dry_run,
@@ -170,7 +144,7 @@ def pending_cmd(
     store: StoreOpt = None,
 ) -> None:
     """The validation queue: files without a sure match, with candidates and scores."""
-    from videotheque.commands.usecases.validator import queue
+    from videotheque.commands.usecases.validator import queue  # httpx: see enrich_cmd
 
     with open_session(home, store, read_only=True) as session:
         entries = queue(session)
@@ -218,7 +192,7 @@ def validate_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Decide for queued files: choose a candidate, give an id, reject or skip."""
-    from videotheque.commands.usecases import validator as v
+    from videotheque.commands.usecases import validator as v  # httpx: see enrich_cmd
 
     chosen = [a for a, on in (("choose", choose is not None), ("id", id_ is not None),
                               ("reject", reject), ("skip", skip)) if on]  # fmt: skip
@@ -226,14 +200,14 @@ def validate_cmd(
         fail("give at most one of --choose, --id, --reject, --skip", EXIT_USAGE)
     if chosen and file is None:
         fail(f"--{chosen[0]} needs a FILE", EXIT_USAGE)
-    action: v.Action | None = None
+    action: v.ValidationAnswer | None = None
     if chosen:
         action = (
-            v.Action("choose", n=choose)
+            v.ValidationAnswer("choose", n=choose)
             if choose is not None
             else v.parse_answer(id_)
             if id_ is not None
-            else v.Action("reject" if reject else "skip")
+            else v.ValidationAnswer("reject" if reject else "skip")
         )
     with open_session(home, store) as session:
         lookup = v.online_lookup(os.environ, session.config.language, session.home)
@@ -269,6 +243,7 @@ def validate_cmd(
 
 def _ask(entry: dict[str, Any] | None) -> Any:
     """The interactive prompt for one queued file (Rich, on the terminal)."""
+    # Rich and the validator (httpx): imported when a person is asked, not at start-up.
     from rich.console import Console  # noqa: TID251 (every text printed goes through visible)
     from rich.prompt import Prompt
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from videotheque.commands.bootstrap import open_session, print_notices
+from videotheque.commands.bootstrap import open_session
 from videotheque.commands.cli.base import (
     DryRunOpt,
     HomeOpt,
@@ -24,15 +24,20 @@ from videotheque.commands.cli.base import (
     note,
     print_errors,
     print_json,
+    print_notices,
     print_table,
     shorten,
     stdout_is_terminal,
     to_csv,
     write_out,
 )
+from videotheque.commands.cli.moments import parse_moment
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from videotheque.commands.progress import progress
+from videotheque.commands.usecases.setup import init_library
 from videotheque.domain.paths import visible
 from videotheque.projections import queries
+from videotheque.projections.media import media_summary
 
 
 @command("init")
@@ -54,8 +59,6 @@ def init_cmd(
     ] = False,
 ) -> None:
     """Record a library: its storage, video and trash roots and its event store."""
-    from videotheque.commands.usecases.setup import init_library
-
     config, notes = init_library(root, home, storage, video, trash, store, force=force)
     for n in notes:
         note(n)
@@ -85,7 +88,7 @@ def import_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Scan storage into the catalog (new, unchanged, moved, copies, changed, vanished)."""
-    from videotheque.commands.progress import progress
+    # The name parser's rules compile dozens of regexes: imported by the commands that parse.
     from videotheque.commands.usecases.importer import import_storage
 
     if min_age is not None and min_age != min_age:  # nan
@@ -128,14 +131,13 @@ def import_cmd(
 def status_cmd(json_out: JsonOpt = False, home: HomeOpt = None, store: StoreOpt = None) -> None:
     """Counts by kind and status, the media quality picture, the store and projection
     positions."""
-    from videotheque.commands.usecases.analyzer import media_lines, media_settings
-    from videotheque.projections.media import media_summary
+    from videotheque.commands.usecases.analyzer import media_lines  # see import_cmd
 
     with open_session(home, store, read_only=True) as session:
         store_position = session.position()
         with session.read() as con:
             data = queries.status_counts(con)
-            data["media"] = media_summary(con, media_settings(session.config).languages)
+            data["media"] = media_summary(con, session.config.media.languages)
         print_notices(session)
     data["store_position"] = store_position
     data["home"] = str(session.home)
@@ -179,8 +181,7 @@ def catalog_cmd(
     store: StoreOpt = None,
 ) -> None:
     """The current catalog (or, with --as-of, the catalog as it was then)."""
-    from videotheque.commands.cli.moments import parse_moment
-    from videotheque.commands.usecases.reporter import connect_as_of
+    from videotheque.commands.usecases.reporter import connect_as_of  # jinja2: not at start-up
 
     if kind is not None and kind not in ("movie", "episode", "extra", "other"):
         fail(f"--kind must be movie, episode, extra or other, not {kind!r}", EXIT_USAGE)
@@ -254,7 +255,7 @@ def _details(data: dict[str, object]) -> str:
         if k in skip or v in (None, "", [], {}):
             continue
         if k == "candidates" and isinstance(v, list):  # enrichment: every one, with its score
-            from videotheque.reports.render import candidates_text
+            from videotheque.reports.render import candidates_text  # jinja2: not at start-up
 
             parts.append(f"candidates: {candidates_text(v)}")
             continue
@@ -421,7 +422,7 @@ def demo_cmd(
     ] = None,
 ) -> None:
     """Build a sample library (sparse files, no network) in DIR and run the whole story."""
-    from videotheque.commands.demo.run import run_demo
+    from videotheque.commands.demo.run import run_demo  # every use case, httpx: only here
 
     code = run_demo(directory, home, echo=echo)
     if code != EXIT_OK:

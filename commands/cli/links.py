@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from videotheque.commands.bootstrap import open_session, print_notices
+from videotheque.commands.bootstrap import open_session
 from videotheque.commands.cli.base import (
     DryRunOpt,
     HomeOpt,
@@ -18,8 +18,9 @@ from videotheque.commands.cli.base import (
     echo,
     note,
     print_json,
+    print_notices,
 )
-from videotheque.domain.link_plan import QUARANTINE, REPAIR, SKIP, Decision, Proposal
+from videotheque.domain.link_plan import QUARANTINE, REPAIR, SKIP, LinkDecision, Proposal
 from videotheque.domain.paths import visible
 
 
@@ -47,6 +48,7 @@ def repair_links_cmd(
 ) -> None:
     """Find broken links under the video root and repair them (by identity, then by name)
     or quarantine them. Interactive unless --auto or --dry-run."""
+    # Use cases are imported by the command that runs them: `--help` stays fast.
     from videotheque.commands.usecases.repairer import repair_links
 
     chooser = None if (auto or dry_run) else _Asker(err=json_out)
@@ -85,7 +87,7 @@ class _Asker:
     def echo(self, text: str = "") -> None:
         echo(text, err=self.err)
 
-    def __call__(self, p: Proposal, index: int, total: int) -> Decision | None:
+    def __call__(self, p: Proposal, index: int, total: int) -> LinkDecision | None:
         b = p.broken
         self.echo("")
         self.echo(f"[{index}/{total}] {visible(b.link)}")
@@ -109,11 +111,11 @@ class _Asker:
             if choice in ("q", "quit"):
                 return None
             if choice in ("s", "skip"):
-                return Decision(SKIP, reason="skipped by the user")
+                return LinkDecision(SKIP, reason="skipped by the user")
             if choice in ("t", "quarantine", "trash"):
-                return Decision(QUARANTINE)
+                return LinkDecision(QUARANTINE)
             if choice.isdigit() and 1 <= int(choice) <= len(p.candidates):
-                return Decision(REPAIR, p.candidates[int(choice) - 1])
+                return LinkDecision(REPAIR, p.candidates[int(choice) - 1])
             self.echo(f"    not an answer: {answer!r}")
 
 
@@ -159,7 +161,7 @@ def organize_cmd(
 ) -> None:
     """Create or update the video tree from the catalog: Films/Title (Year)/... and
     Series/Show (Year)/Season 01/... (templates in config.toml [organize])."""
-    from videotheque.commands.usecases.organizer import organize
+    from videotheque.commands.usecases.organizer import organize  # see repair_links_cmd
 
     with open_session(home, store) as session:
         report = organize(session, dry_run=dry_run, arguments={"dry_run": dry_run})
@@ -201,13 +203,11 @@ def organize_cmd(
 
 
 def _nfo_on(session: Any) -> bool:
-    from videotheque.commands.usecases.maintainer import _nfo_on as nfo_on
-
-    return nfo_on(session)
+    return bool(session.config.organize.nfo)
 
 
 def _write_nfos(session: Any, dry_run: bool) -> Any:
-    from videotheque.commands.usecases.nfo_writer import write_nfos
+    from videotheque.commands.usecases.nfo_writer import write_nfos  # only when NFOs are on
 
     return write_nfos(session, dry_run=dry_run)
 
@@ -242,7 +242,7 @@ def undo_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Revert the link actions of one run (repairs, quarantines, organize), newest first."""
-    from videotheque.commands.usecases.undoer import undo_run
+    from videotheque.commands.usecases.undoer import undo_run  # see repair_links_cmd
 
     with open_session(home, store) as session:
         report = undo_run(

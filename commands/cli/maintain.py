@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from videotheque.commands.bootstrap import open_session, print_notices
+from videotheque.commands.bootstrap import open_session, resolve_home
 from videotheque.commands.cli.base import (
     DryRunOpt,
     HomeOpt,
@@ -17,8 +17,10 @@ from videotheque.commands.cli.base import (
     echo,
     note,
     print_json,
+    print_notices,
 )
-from videotheque.commands.errors import UsageError
+from videotheque.commands.config import load_config
+from videotheque.commands.progress import progress
 from videotheque.domain.paths import visible
 
 SkipOpt = Annotated[
@@ -79,12 +81,12 @@ def maintain_cmd(
     """One pass of the daily job: import, enrich, organize, repair-links --auto, a rolling
     check, then tell the media servers what changed. Exit 0 nothing needs you, 1 something
     does (pending matches, broken links, findings, errors), 3 storage unreachable."""
-    from videotheque.commands.progress import progress
-    from videotheque.commands.usecases.maintainer import maintain, options_from_config
+    # httpx, the providers and every use case: imported when a pass runs, not at start-up.
+    from videotheque.commands.usecases.maintainer import maintain, options_from_config, pass_line
 
     with open_session(home, store) as session, progress() as bar:
         options = options_from_config(
-            session.config.section("maintain"), skip, dry_run=dry_run, min_age=min_age,
+            session.config.maintain, skip, dry_run=dry_run, min_age=min_age,
             check_oldest=check_oldest, nfo=nfo or None,
         )  # fmt: skip
         arguments = {"steps": list(options.steps), "dry_run": dry_run, "min_age": min_age,
@@ -112,20 +114,8 @@ def maintain_cmd(
         raise typer.Exit(report.exit_code)
 
 
-def pass_line(report: object) -> str:
-    from videotheque.commands.usecases.maintainer import PassReport
-
-    assert isinstance(report, PassReport)
-    head = "dry run: " if report.dry_run else ""
-    if report.stopped:
-        return f"{head}pass stopped: {report.stopped}"
-    run = f" (run {report.run_id})" if report.run_id else ""
-    state = "nothing needs you" if report.exit_code == 0 else "something needs you"
-    return f"{head}pass done{run}: {len(report.changed)} folder(s) changed, {state}"
-
-
 def write_pass_report(session: object, run_ids: list[str], output: Path) -> str:
-    from videotheque.commands.usecases.reporter import build_report
+    from videotheque.commands.usecases.reporter import build_report  # jinja2: only to render
 
     fmt = "md" if output.suffix.lower() in (".md", ".markdown") else "html"
     result = build_report(session, fmt, run_ids=run_ids, output=output)  # type: ignore[arg-type]
@@ -163,27 +153,20 @@ def watch_cmd(
 ) -> None:
     """Run `maintain` when storage changes (file-system events, debounced; --poll for
     network shares). Stops cleanly on SIGTERM or Ctrl-C."""
-    from videotheque.commands.adapters.notifiers import servers_of
-    from videotheque.commands.bootstrap import resolve_home
-    from videotheque.commands.config import load_config
+    # httpx, the providers and every use case: imported when a pass runs, not at start-up.
     from videotheque.commands.usecases.maintainer import options_from_config
-    from videotheque.commands.usecases.watcher import WatchSettings, watch
+    from videotheque.commands.usecases.watcher import WatchSettings, watch  # see maintain_cmd
 
+    # A bad [[notify]] is said now (load_config checks it), not at every pass.
     config = load_config(resolve_home(home)).require_library()
-    servers_of(config)  # a bad [[notify]] is said now, not at every pass
-    section = config.section("watch")
-    try:
-        quiet = float(debounce if debounce is not None else section.get("debounce", 30))
-        every = poll if poll is not None else section.get("poll")
-        every = float(every) if every else None
-        retry = float(section.get("retry", 300))
-    except (TypeError, ValueError) as exc:
-        raise UsageError(f"config.toml [watch]: {exc}") from None
+    section = config.watch
+    quiet = debounce if debounce is not None else section.debounce
+    every = poll if poll is not None else section.poll
     options = options_from_config(
-        config.section("maintain"), skip, min_age=min_age, check_oldest=check_oldest,
+        config.maintain, skip, min_age=min_age, check_oldest=check_oldest,
         nfo=nfo or None,
     )  # fmt: skip
     code = watch(WatchSettings(home=home, store=store, debounce=quiet, poll=every,
-                               options=options, retry=retry))  # fmt: skip
+                               options=options, retry=section.retry))  # fmt: skip
     if code:
         raise typer.Exit(code)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from videotheque.commands.bootstrap import open_session, print_notices
+from videotheque.commands.bootstrap import open_session
 from videotheque.commands.cli.base import (
     HomeOpt,
     JsonOpt,
@@ -15,10 +15,12 @@ from videotheque.commands.cli.base import (
     command,
     echo,
     print_json,
+    print_notices,
     print_table,
     write_out,
 )
 from videotheque.commands.cli.moments import FORMS, parse_moment
+from videotheque.commands.errors import UsageError
 
 DateHelp = f"Accepts {FORMS}."
 
@@ -55,8 +57,7 @@ def report_cmd(
 ) -> None:
     """The audit report: library, activity charts, runs, imports and moves, enrichments,
     the validation queue, repairs and integrity, as one HTML file or as Markdown."""
-    from videotheque.commands.errors import UsageError
-    from videotheque.commands.usecases.reporter import build_report
+    from videotheque.commands.usecases.reporter import build_report  # jinja2: only to render
 
     if fmt not in ("html", "md"):
         raise UsageError(f"--format must be html or md, not {fmt!r}")
@@ -90,7 +91,7 @@ def diff_cmd(
 ) -> None:
     """What changed between two moments: files added, moved, vanished, enriched, links
     repaired (both states replayed from the event store)."""
-    from videotheque.commands.usecases.reporter import diff
+    from videotheque.commands.usecases.reporter import diff  # jinja2: see report_cmd
 
     moment_from = parse_moment(start, end_of_day=False, option="--from")
     moment_to = parse_moment(end, end_of_day=True, option="--to") if end else None

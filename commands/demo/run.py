@@ -28,8 +28,14 @@ from typing import Any
 
 from videotheque.commands.bootstrap import open_session
 from videotheque.commands.config import load_config
+from videotheque.commands.demo.library import build_demo_library
 from videotheque.commands.errors import EXIT_OK, UsageError
+from videotheque.commands.usecases.checker import check_library
+from videotheque.commands.usecases.enricher import EnrichOptions, enrich
 from videotheque.commands.usecases.importer import import_storage
+from videotheque.commands.usecases.organizer import organize
+from videotheque.commands.usecases.repairer import repair_links
+from videotheque.commands.usecases.reporter import build_report
 from videotheque.commands.usecases.setup import init_library
 
 Echo = Callable[[str], None]
@@ -44,8 +50,6 @@ def _available(module: str) -> bool:
 
 
 def run_demo(directory: Path, home: Path | None, echo: Echo) -> int:
-    from videotheque.commands.demo.library import build_demo_library
-
     root = Path(os.path.abspath(directory.expanduser()))
     home_dir = Path(os.path.abspath((home or root / "home").expanduser()))
     if load_config(home_dir).initialised:
@@ -131,8 +135,6 @@ def _move_storage(storage: Path, video: Path) -> int:
 
 
 def _check(home: Path) -> str:
-    from videotheque.commands.usecases.checker import check_library
-
     with open_session(home) as session:
         report = check_library(session, arguments=DEMO)
     found = {k: v for k, v in report.summary.items() if k in _FINDINGS and v}
@@ -148,8 +150,6 @@ _FINDINGS = (
 
 
 def _enrich(home: Path) -> str:
-    from videotheque.commands.usecases.enricher import EnrichOptions, enrich
-
     with open_session(home) as session:
         report = enrich(session, EnrichOptions(provider="nfo"), env={}, arguments=DEMO)
     return (
@@ -160,8 +160,6 @@ def _enrich(home: Path) -> str:
 
 
 def _organize(home: Path) -> str:
-    from videotheque.commands.usecases.organizer import organize
-
     with open_session(home) as session:
         report = organize(session, arguments=DEMO)
     s = report.summary
@@ -173,8 +171,6 @@ def _organize(home: Path) -> str:
 
 
 def _repair(home: Path) -> str:
-    from videotheque.commands.usecases.repairer import repair_links
-
     with open_session(home) as session:
         report = repair_links(session, auto=True, arguments={**DEMO, "auto": True})
     s = report.summary
@@ -184,8 +180,6 @@ def _repair(home: Path) -> str:
 
 
 def _reports(home: Path, html: Path, md: Path) -> dict[str, Any]:
-    from videotheque.commands.usecases.reporter import build_report
-
     with open_session(home) as session:
         a = build_report(session, "html", output=html)
         b = build_report(session, "md", output=md)

@@ -35,49 +35,16 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from videotheque.commands.adapters.scanner import ScanError
-from videotheque.commands.config import Config
-from videotheque.commands.errors import UsageError
+from videotheque.commands.adapters.scanner import ScanError, check_root
+from videotheque.commands.config import MediaSettings
 from videotheque.commands.ports import Workspace
 from videotheque.commands.progress import Progress
-from videotheque.domain.media_facts import RECORDED_STATUSES, language_code, media_problem
+from videotheque.domain.media_facts import RECORDED_STATUSES, media_problem
 from videotheque.domain.media_file import MediaFile
 from videotheque.domain.paths import display
+from videotheque.projections.media import analysis_targets
 
 SAVE_EVERY = 500
-
-
-@dataclass(frozen=True)
-class MediaSettings:
-    on_import: bool = True
-    workers: int | None = None  # None: commands.adapters.mediainfo.default_workers()
-    timeout: float = 60.0
-    languages: tuple[str, ...] = ("fr",)
-
-
-def media_settings(config: Config) -> MediaSettings:
-    """The ``[media]`` section of config.toml, checked."""
-    section = config.section("media")
-    where = f"{config.path}: [media]"
-    try:
-        workers = section.get("workers")
-        workers = int(workers) if workers is not None else None
-        timeout = float(section.get("timeout", 60.0))
-    except (TypeError, ValueError) as exc:
-        raise UsageError(f"{where} workers and timeout must be numbers") from exc
-    if (workers is not None and workers < 1) or timeout <= 0:
-        raise UsageError(f"{where} workers and timeout must be positive")
-    languages = section.get("languages")
-    if languages is None:
-        languages = [language_code(config.language) or "fr"]
-    if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
-        raise UsageError(f"{where} languages must be a list of language codes")
-    return MediaSettings(
-        on_import=bool(section.get("analyze_on_import", True)),
-        workers=workers,
-        timeout=timeout,
-        languages=tuple(languages),
-    )
 
 
 def _absolute(root: str, rel: str) -> Path:
@@ -112,6 +79,7 @@ class _Background:
         settings: MediaSettings,
         on_done: Callable[..., None],
     ) -> None:
+        # pymediainfo loads libmediainfo: imported when files are read, not by `import`.
         from videotheque.commands.adapters.mediainfo import analyze_many
 
         rel_of = {_absolute(root, rel): rel for rel in rel_paths}
@@ -173,7 +141,7 @@ def start_import_analysis(
     says ``analyze_on_import = false``. Timeouts and read errors join ``errors``.
     """
     paths = list(rel_paths)
-    settings = media_settings(session.config)
+    settings = session.config.media
     if not paths or not settings.on_import:
         return None
     task = on_done or progress.task("analyze", total=len(paths))
@@ -234,17 +202,16 @@ def analyze_library(
 ) -> AnalyzeReport:
     """Analyse the present files never analysed (or all of them) and record the facts.
     ``analyze_one``: what reads one file (MediaInfo by default; tests give a fake)."""
+    # pymediainfo loads libmediainfo: imported when files are read, not by `import`.
     from videotheque.commands.adapters.mediainfo import (
         analyze_file,
         analyze_many,
         mediainfo_version,
     )
-    from videotheque.commands.adapters.scanner import check_root
-    from videotheque.projections.media import analysis_targets
 
     config = session.config
     assert config.storage is not None
-    settings = media_settings(config)
+    settings = config.media
     root = os.fsdecode(os.path.abspath(os.fsencode(config.storage)))
     with session.read() as con:
         targets = analysis_targets(con, everything)

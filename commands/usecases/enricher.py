@@ -41,6 +41,7 @@ from videotheque.commands.adapters.providers.base import (
 from videotheque.commands.adapters.providers.http import ProviderHttp, RetryPolicy
 from videotheque.commands.adapters.providers.matcher import Query
 from videotheque.commands.adapters.providers.resolver import Resolution, Resolver
+from videotheque.commands.config import EnrichSettings
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, StoreError, UsageError
 from videotheque.commands.ports import Workspace
 from videotheque.commands.progress import Progress
@@ -97,8 +98,30 @@ class EnrichOptions:
                 raise UsageError(f"--rate {name}={rate}: expected tmdb=N or tvdb=N with N > 0")
 
 
+def tuning(section: EnrichSettings, rates: Mapping[str, float]) -> dict[str, Any]:
+    """What config.toml's [enrich] tunes (threshold, gap, floor, rates, timeout, retries), as
+    :class:`EnrichOptions` keywords; ``rates`` (the command line's) win over the section's."""
+    try:
+        rule = Rule(threshold=section.threshold, gap=section.gap, floor=section.floor)
+    except ValueError as exc:
+        raise UsageError(f"config.toml [enrich]: {exc}") from None
+    retry = None
+    if section.retries is not None or section.max_wait is not None:
+        retry = RetryPolicy()
+        if section.retries is not None:
+            retry.attempts = section.retries + 1
+        if section.max_wait is not None:
+            retry.max_wait = section.max_wait
+    return {
+        "rule": rule,
+        "rates": dict(section.rates) | dict(rates),
+        "timeout": section.timeout,
+        "retry": retry,
+    }
+
+
 @dataclass
-class Outcome:
+class EnrichOutcome:
     """What happened to one file (for --dry-run and the summary)."""
 
     file_id: str
@@ -137,7 +160,7 @@ class EnrichReport:
     requests: int = 0
     retries: int = 0
     dry_run: bool = False
-    outcomes: list[Outcome] = field(default_factory=list)
+    outcomes: list[EnrichOutcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     stopped: str | None = None  # why the run stopped early (a refused key)
     conflicts: int = 0  # appends that met another machine's and were decided again
@@ -333,7 +356,7 @@ class _Recorder:
         if isinstance(outcome, ProviderError):
             self.report.failed += 1
             self.report.outcomes.append(
-                Outcome(
+                EnrichOutcome(
                     target.file_id, target.path, "failed", outcome.provider, reason=outcome.reason
                 )
             )
@@ -360,7 +383,7 @@ class _Recorder:
             if short:
                 query["notes"].append(short)
             self.report.outcomes.append(
-                Outcome(
+                EnrichOutcome(
                     target.file_id,
                     target.path,
                     "enriched",
@@ -375,8 +398,9 @@ class _Recorder:
             file.enrich(_candidate(c, best.score), query, candidates, self.run_id)
             return file
         ambiguous = resolution.decision is Decision.AMBIGUOUS and bool(candidates)
-        result = Outcome(target.file_id, target.path, "ambiguous" if ambiguous else "no_match",
-                         reason="; ".join(resolution.notes) or None)  # fmt: skip
+        result = EnrichOutcome(target.file_id, target.path,
+                               "ambiguous" if ambiguous else "no_match",
+                               reason="; ".join(resolution.notes) or None)  # fmt: skip
         if best is not None:
             c = best.candidate
             result.provider, result.provider_id = c.provider, c.provider_id

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from videotheque.commands.adapters import naming
 from videotheque.commands.adapters.fingerprint import ALGORITHM, fingerprint_many, worker_pool
@@ -485,6 +486,4 @@ def _save_together(session: Workspace, aggregates: list[MediaFile]) -> int:
 
 
 def _uuid(value: str) -> Any:
-    from uuid import UUID
-
     return UUID(value)

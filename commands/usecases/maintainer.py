@@ -24,11 +24,16 @@ from typing import Any
 import httpx
 
 from videotheque.commands.adapters.notifiers import (
-    ServerConfig,
     changed_folders,
     deliver,
-    servers_of,
     with_deletions,
+)
+from videotheque.commands.adapters.providers import tmdb, tvdb
+from videotheque.commands.config import (
+    DEFAULT_CHECK_OLDEST,
+    MAINTAIN_STEPS,
+    MaintainSettings,
+    ServerConfig,
 )
 from videotheque.commands.errors import (
     EXIT_FINDINGS,
@@ -39,12 +44,17 @@ from videotheque.commands.errors import (
 )
 from videotheque.commands.ports import Workspace
 from videotheque.commands.progress import Progress
+from videotheque.commands.usecases.checker import check_library
+from videotheque.commands.usecases.enricher import EnrichOptions, enrich, tuning
+from videotheque.commands.usecases.importer import import_storage
+from videotheque.commands.usecases.nfo_writer import write_nfos
+from videotheque.commands.usecases.organizer import organize
+from videotheque.commands.usecases.repairer import repair_links
 from videotheque.domain.media_server import MediaServer, media_server_id
 from videotheque.domain.paths import display
 from videotheque.projections.maintenance import pending_count, tree_changes
 
-STEPS = ("import", "enrich", "organize", "repair", "check", "notify")
-DEFAULT_CHECK_OLDEST = 1000
+STEPS = MAINTAIN_STEPS
 
 
 @dataclass
@@ -57,33 +67,20 @@ class MaintainOptions:
 
 
 def options_from_config(
-    section: Mapping[str, Any], skip: list[str] | None = None, **overrides: Any
+    section: MaintainSettings, skip: list[str] | None = None, **overrides: Any
 ) -> MaintainOptions:
     """``[maintain]`` of config.toml (``steps = [...]``, or ``enrich = false`` ...), then the
     command line's ``--skip``."""
-    steps_value = section.get("steps", list(STEPS))
-    if not isinstance(steps_value, list) or not all(isinstance(s, str) for s in steps_value):
-        raise UsageError("config.toml [maintain] steps must be a list of step names")
-    for s in [*steps_value, *(skip or [])]:
+    for s in [*section.steps, *(skip or [])]:
         if s not in STEPS:
             raise UsageError(f"unknown step {s!r}: the steps are {', '.join(STEPS)}")
-    for name in STEPS:
-        value = section.get(name)
-        if value is not None and not isinstance(value, bool):
-            raise UsageError(f"config.toml [maintain] {name} must be true or false")
     steps = tuple(
         s for s in STEPS
-        if s in steps_value and section.get(s, True) and s not in (skip or [])
+        if s in section.steps and s not in section.switched_off and s not in (skip or [])
     )  # fmt: skip
-    try:
-        oldest = int(section.get("check_oldest", DEFAULT_CHECK_OLDEST))
-        min_age = section.get("min_age")
-        min_age = float(min_age) if min_age is not None else None
-    except (TypeError, ValueError) as exc:
-        raise UsageError(f"config.toml [maintain]: {exc}") from None
-    if oldest < 1:
+    if section.check_oldest < 1:
         raise UsageError("config.toml [maintain] check_oldest must be at least 1")
-    opts = MaintainOptions(steps=steps, min_age=min_age, check_oldest=oldest)
+    opts = MaintainOptions(steps=steps, min_age=section.min_age, check_oldest=section.check_oldest)
     for key, value in overrides.items():
         if value is not None:
             setattr(opts, key, value)
@@ -213,7 +210,7 @@ def maintain(
     """Run one pass on ``session`` (which holds the home lock throughout)."""
     env = os.environ if env is None else env
     progress = progress or Progress(None)
-    servers = servers_of(session.config)  # a bad [[notify]] is a usage error before any step
+    servers = list(session.config.notify)  # a bad [[notify]] failed when config.toml was read
     report = PassReport(dry_run=options.dry_run, started_at=now_iso())
     start_position = session.position()  # changes after it are this pass's
     pass_run = None
@@ -291,8 +288,6 @@ def step_line(s: StepResult) -> str:
 def _import(
     session: Workspace, options: MaintainOptions, progress: Progress, result: StepResult
 ) -> None:
-    from videotheque.commands.usecases.importer import import_storage
-
     report = import_storage(
         session,
         None,
@@ -311,8 +306,6 @@ def _import(
 
 
 def has_provider_key(env: Mapping[str, str]) -> bool:
-    from videotheque.commands.adapters.providers import tmdb, tvdb
-
     return bool(tmdb.has_credentials(env) or tvdb.has_credentials(env))
 
 
@@ -323,9 +316,6 @@ def _enrich(
     progress: Progress,
     result: StepResult,
 ) -> None:
-    from videotheque.commands.cli.enrich import settings
-    from videotheque.commands.usecases.enricher import EnrichOptions, enrich
-
     provider = "auto"
     if not has_provider_key(env):
         # Offline, only the NFO sidecars beside the files are read: a file without one is
@@ -338,7 +328,7 @@ def _enrich(
         provider=provider,
         dry_run=options.dry_run,
         language=session.config.language or "fr-FR",
-        **settings(session.config.section("enrich"), {}),
+        **tuning(session.config.enrich, {}),
     )
     report = enrich(session, enrich_options, env=env, progress=progress,
                     arguments={"provider": provider, "dry_run": options.dry_run,
@@ -350,8 +340,6 @@ def _enrich(
 
 
 def _organize(session: Workspace, options: MaintainOptions, result: StepResult) -> tuple[Any, Any]:
-    from videotheque.commands.usecases.organizer import organize
-
     report = organize(session, dry_run=options.dry_run,
                       arguments={"dry_run": options.dry_run, "by": "maintain"})  # fmt: skip
     result.run_id = report.run_id
@@ -362,8 +350,6 @@ def _organize(session: Workspace, options: MaintainOptions, result: StepResult) 
     result.exit_code = report.exit_code
     nfos = None
     if options.nfo or _nfo_on(session):
-        from videotheque.commands.usecases.nfo_writer import write_nfos
-
         nfos = write_nfos(session, dry_run=options.dry_run)
         result.counts["nfo_written"] = len(nfos.written)
         result.counts["nfo_kept"] = len(nfos.kept)
@@ -373,15 +359,10 @@ def _organize(session: Workspace, options: MaintainOptions, result: StepResult) 
 
 
 def _nfo_on(session: Workspace) -> bool:
-    value = session.config.section("organize").get("nfo", False)
-    if not isinstance(value, bool):
-        raise UsageError("config.toml [organize] nfo must be true or false")
-    return value
+    return session.config.organize.nfo
 
 
 def _repair(session: Workspace, options: MaintainOptions, result: StepResult) -> Any:
-    from videotheque.commands.usecases.repairer import repair_links
-
     report = repair_links(session, None, auto=True, dry_run=options.dry_run,
                           arguments={"video_dir": None, "auto": True, "dry_run": options.dry_run,
                                      "quarantine_orphans": False, "by": "maintain"})  # fmt: skip
@@ -400,7 +381,6 @@ def _check(
     if options.dry_run:
         result.skipped = "check records what it finds: not run in a dry run"
         return
-    from videotheque.commands.usecases.checker import check_library
 
     arguments = {"verify_hash": True, "full": False, "oldest": options.check_oldest,
                  "by": "maintain"}  # fmt: skip
@@ -515,10 +495,20 @@ def _notify(
     session.catch_up()
 
 
+def pass_line(report: PassReport) -> str:
+    """The one line that ends a pass (``maintain``, each pass of ``watch``)."""
+    head = "dry run: " if report.dry_run else ""
+    if report.stopped:
+        return f"{head}pass stopped: {report.stopped}"
+    run = f" (run {report.run_id})" if report.run_id else ""
+    state = "nothing needs you" if report.exit_code == 0 else "something needs you"
+    return f"{head}pass done{run}: {len(report.changed)} folder(s) changed, {state}"
+
+
 def undelivered(session: Workspace) -> dict[str, list[dict[str, Any]]]:
     """What each configured server still has to be told (for ``watch``)."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for s in servers_of(session.config):
+    for s in session.config.notify:
         try:
             server: MediaServer = session.get(media_server_id(s.name))
         except Exception:

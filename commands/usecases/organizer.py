@@ -94,15 +94,10 @@ class OrganizeReport:
 
 def templates_of(config: Config) -> dict[str, str]:
     """The naming templates: config.toml ``[organize]`` ``movie`` / ``episode``."""
-    section = config.section("organize")
     out = dict(DEFAULT_TEMPLATES)
-    for kind in ("movie", "episode"):
-        value = section.get(kind)
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            raise UsageError(f"{config.path}: [organize] {kind} must be a string")
-        out[kind] = value
+    for kind, value in (("movie", config.organize.movie), ("episode", config.organize.episode)):
+        if value is not None:
+            out[kind] = value
     for kind, template in out.items():
         try:
             check_template(kind, template)

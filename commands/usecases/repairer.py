@@ -40,9 +40,9 @@ from videotheque.domain.link_plan import (
     REPAIR,
     SKIP,
     Broken,
-    Candidate,
     CatalogName,
-    Decision,
+    LinkCandidate,
+    LinkDecision,
     NameIndex,
     NameInfo,
     Proposal,
@@ -58,7 +58,7 @@ from videotheque.domain.paths import display, is_within, relative_to
 from videotheque.projections.links import current_paths, named_files, path_holders, tracked_links
 
 # Asked about one proposal (its index and the total): a decision, or None to quit.
-Chooser = Callable[[Proposal, int, int], Decision | None]
+Chooser = Callable[[Proposal, int, int], LinkDecision | None]
 
 
 @dataclass
@@ -229,7 +229,7 @@ def plan_repairs(
         }  # fmt: skip
         need_names = [b for b in broken if not by_identity[b.link]]
         files = named_files(con) if need_names else []
-    by_name: dict[str, list[Candidate]] = {}
+    by_name: dict[str, list[LinkCandidate]] = {}
     if need_names:
         index = NameIndex.build(
             CatalogName(
@@ -287,7 +287,7 @@ def _parse(parser: Parser | None, links: list[str]) -> list[NameInfo]:
 # -- applying ---------------------------------------------------------------------------
 
 
-def repair_op(roots: Roots, b: Broken, c: Candidate, run_id: str, version: int | None) -> Op:
+def repair_op(roots: Roots, b: Broken, c: LinkCandidate, run_id: str, version: int | None) -> Op:
     """Point the link at ``c`` in its own style (absolute stays absolute)."""
     path = posixpath.join(roots.video, b.link)
     parent = posixpath.dirname(b.link)
@@ -347,7 +347,7 @@ def _apply_all(
     roots: Roots,
     journal: Journal,
     report: RepairReport,
-    decided: Sequence[tuple[Proposal, Decision]],
+    decided: Sequence[tuple[Proposal, LinkDecision]],
     tracked: dict[str, dict[str, Any]],
     run_id: str,
 ) -> None:
@@ -406,7 +406,7 @@ def _report_op(report: RepairReport, op: Op, p: Proposal) -> None:
 
 
 def _report_decision(
-    report: RepairReport, p: Proposal, d: Decision, roots: Roots, run_id: str | None
+    report: RepairReport, p: Proposal, d: LinkDecision, roots: Roots, run_id: str | None
 ) -> None:
     """What a dry run would do."""
     b = p.broken
@@ -449,7 +449,7 @@ def _skip(report: RepairReport, p: Proposal, reason: str) -> None:
     )
 
 
-def candidate_json(c: Candidate) -> dict[str, Any]:
+def candidate_json(c: LinkCandidate) -> dict[str, Any]:
     return {
         "path": display(c.path),
         "file_id": c.file_id,

@@ -38,28 +38,28 @@ class NotPendingError(VideothequeError):
 
 
 @dataclass(frozen=True)
-class Action:
+class ValidationAnswer:
     kind: str  # choose | id | reject | skip | quit
     n: int | None = None
     key: str | None = None
 
 
-def parse_answer(text: str) -> Action:
+def parse_answer(text: str) -> ValidationAnswer:
     """What a person typed at the prompt: a number, ``tmdb:603``, r, s or q."""
     answer = text.strip().lower()
     if answer.isdigit():
-        return Action("choose", n=int(answer))
+        return ValidationAnswer("choose", n=int(answer))
     if answer in ("r", "reject"):
-        return Action("reject")
+        return ValidationAnswer("reject")
     if answer in ("s", "skip", ""):
-        return Action("skip")
+        return ValidationAnswer("skip")
     if answer in ("q", "quit"):
-        return Action("quit")
+        return ValidationAnswer("quit")
     try:
         provider, provider_id = parse_key(answer)
     except DomainError as exc:
         raise UsageError(str(exc)) from None
-    return Action("id", key=candidate_key(provider, provider_id))
+    return ValidationAnswer("id", key=candidate_key(provider, provider_id))
 
 
 def resolve_file(session: Workspace, argument: str) -> str:
@@ -96,7 +96,7 @@ Lookup = Callable[[str, str], dict[str, Any] | None]
 def apply(
     session: Workspace,
     file_id: str,
-    action: Action,
+    action: ValidationAnswer,
     run_id: str,
     entry: dict[str, Any] | None,
     lookup: Lookup,

@@ -23,19 +23,27 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from videotheque.commands.bootstrap import open_session, resolve_home
+from videotheque.commands.config import load_config
 from videotheque.commands.errors import (
     EXIT_OK,
     EXIT_UNREACHABLE,
     LockedError,
     VideothequeError,
 )
-from videotheque.commands.usecases.maintainer import MaintainOptions
+from videotheque.commands.usecases.importer import import_storage
+from videotheque.commands.usecases.maintainer import (
+    MaintainOptions,
+    maintain,
+    pass_line,
+    undelivered,
+)
 from videotheque.domain.paths import visible
 
 TICK = 0.5  # seconds between looks at the clock while waiting for events
@@ -97,12 +105,6 @@ class Watcher:
 
     def run_pass(self, why: str, only_notify: bool = False) -> int | None:
         """One maintain pass (or only its notify step); None when the home was busy."""
-        from dataclasses import replace
-
-        from videotheque.commands.bootstrap import open_session
-        from videotheque.commands.cli.maintain import pass_line
-        from videotheque.commands.usecases.maintainer import maintain
-
         options = self.settings.options
         if only_notify:
             options = replace(options, steps=("notify",))
@@ -129,9 +131,6 @@ class Watcher:
         recent = next((st.counts.get("skipped_recent") for st in report.steps
                        if st.step == "import"), 0)  # fmt: skip
         if recent:  # files still being written: look again once they are old enough
-            from videotheque.commands.bootstrap import resolve_home
-            from videotheque.commands.config import load_config
-
             min_age = self.settings.options.min_age
             if min_age is None:
                 min_age = load_config(resolve_home(self.settings.home)).min_age
@@ -151,10 +150,6 @@ class Watcher:
 
     def probe(self) -> str | None:
         """An idle poll: why a pass is needed, or None (nothing changed; nothing recorded)."""
-        from videotheque.commands.bootstrap import open_session
-        from videotheque.commands.usecases.importer import import_storage
-        from videotheque.commands.usecases.maintainer import undelivered
-
         try:
             with open_session(self.settings.home, self.settings.store) as session:
                 waiting = undelivered(session)
@@ -183,9 +178,6 @@ class Watcher:
     # -- the loop ---------------------------------------------------------------------------
 
     def storage_root(self) -> str:
-        from videotheque.commands.bootstrap import resolve_home
-        from videotheque.commands.config import load_config
-
         config = load_config(resolve_home(self.settings.home)).require_library()
         assert config.storage is not None
         return os.fsdecode(os.path.abspath(config.storage))
@@ -251,7 +243,7 @@ class Watcher:
     def _events(self, root: str) -> Any:
         """Batches of changes (an empty batch every TICK seconds); ends when the root
         cannot be watched (gone, unmounted), after a few empty ticks of polling."""
-        import watchfiles
+        import watchfiles  # slow to import: needed once the loop starts, not for `--help`
 
         if not os.path.isdir(root):
             self.echo(f"storage root {root} is not there: looking again every few seconds")

@@ -10,7 +10,7 @@ from tests.conftest import Lib
 from tests.link_tree import films, link, link_events, move, snapshot
 from videotheque.commands.bootstrap import open_session
 from videotheque.commands.usecases.repairer import repair_links
-from videotheque.domain.link_plan import REPAIR, Decision, Proposal
+from videotheque.domain.link_plan import REPAIR, LinkDecision, Proposal
 
 AMELIE = "Films/Amelie (2001)/Amelie (2001).mkv"
 MATRIX = "Films/The Matrix (1999)/The Matrix (1999).mkv"
@@ -171,11 +171,11 @@ def test_a_link_changed_between_plan_and_apply_is_left_alone(sqlite_lib: Lib) ->
     lib = sqlite_lib
     moved_library(lib)
 
-    def person_meddles(p: Proposal, index: int, total: int) -> Decision | None:
+    def person_meddles(p: Proposal, index: int, total: int) -> LinkDecision | None:
         path = lib.video / p.broken.link
         os.unlink(path)
         os.symlink("somewhere/else.mkv", path)  # someone fixes it their own way meanwhile
-        return Decision(REPAIR, p.candidates[0])
+        return LinkDecision(REPAIR, p.candidates[0])
 
     with open_session(lib.home) as session:
         report = repair_links(session, chooser=person_meddles)
