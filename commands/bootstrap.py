@@ -8,7 +8,6 @@ catches the projection up before the command reads it.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import tempfile
@@ -18,7 +17,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -26,8 +24,9 @@ from uuid import UUID
 import duckdb
 from eventsourcing.persistence import PersistenceError
 
+import videotheque
 from videotheque.commands.adapters.lock import HomeLock, describe_holder
-from videotheque.commands.config import Config, default_home, load_config
+from videotheque.commands.config import Config, load_config, resolve_home, resolve_store
 from videotheque.commands.errors import (
     LockedError,
     ProjectionError,
@@ -45,10 +44,8 @@ SNAPSHOT_NAME = "catalog.read.duckdb"  # the copy read-only commands read (proje
 
 
 def app_version() -> str:
-    try:
-        return version("videotheque")
-    except Exception:  # not installed (running from a checkout)
-        return "0+unknown"
+    """The installed version (``videotheque.__version__``: read once, from pyproject.toml)."""
+    return videotheque.__version__
 
 
 def now_iso() -> str:
@@ -196,14 +193,6 @@ def _is_conflict(exc: Exception) -> bool:
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
-
-
-def resolve_home(home: Path | None) -> Path:
-    return (home or default_home()).expanduser().absolute()
-
-
-def resolve_store(store: str | None, config: Config) -> str | None:
-    return store or os.environ.get("VIDEOTHEQUE_STORE") or config.store
 
 
 @contextmanager

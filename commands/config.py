@@ -306,6 +306,13 @@ def load_config(home: Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: invalid TOML: {exc}") from exc
+    return config_from_tables(home, data)
+
+
+def config_from_tables(home: Path, data: dict[str, Any]) -> Config:
+    """The typed config of config.toml's tables (as ``tomllib`` reads them), checked once:
+    a wrong type is a :class:`UsageError` naming the file and the key."""
+    path = home / CONFIG_NAME
     validate_config(data, path)
     lib = data.get("library", {})
     imp = data.get("import", {})
@@ -491,3 +498,13 @@ def save_config(config: Config) -> None:
         f.write("\n".join(lines) + "\n")
     os.chmod(tmp, 0o600)
     os.replace(tmp, config.path)
+
+
+def resolve_home(home: Path | None) -> Path:
+    """The home a command works in: ``--home``, else $VIDEOTHEQUE_HOME or the default."""
+    return (home or default_home()).expanduser().absolute()
+
+
+def resolve_store(store: str | None, config: Config) -> str | None:
+    """The event store: ``--store``, else $VIDEOTHEQUE_STORE, else what ``init`` recorded."""
+    return store or os.environ.get("VIDEOTHEQUE_STORE") or config.store

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from videotheque.commands.bootstrap import open_session, resolve_home
+from videotheque.commands.bootstrap import open_session
 from videotheque.commands.cli.base import (
     DryRunOpt,
     HomeOpt,
@@ -19,7 +19,7 @@ from videotheque.commands.cli.base import (
     print_json,
     print_notices,
 )
-from videotheque.commands.config import load_config
+from videotheque.commands.config import load_config, resolve_home
 from videotheque.commands.progress import progress
 from videotheque.domain.paths import visible
 
@@ -167,6 +167,7 @@ def watch_cmd(
         nfo=nfo or None,
     )  # fmt: skip
     code = watch(WatchSettings(home=home, store=store, debounce=quiet, poll=every,
-                               options=options, retry=section.retry))  # fmt: skip
+                               options=options, retry=section.retry),
+                 open_session)  # fmt: skip
     if code:
         raise typer.Exit(code)

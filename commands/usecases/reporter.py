@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from videotheque.commands.bootstrap import app_version
+import videotheque
 from videotheque.commands.errors import UsageError
 from videotheque.commands.ports import Workspace
 from videotheque.projections import queries_report as q
@@ -176,7 +176,7 @@ def build_report(
         )  # fmt: skip
         meta = {
             "generated_at": generated_at or datetime.now(UTC),
-            "version": app_version(),
+            "version": videotheque.__version__,
             "storage": os.fsdecode(config.storage) if config.storage else None,
             "video": os.fsdecode(config.video) if config.video else None,
             "since": since,

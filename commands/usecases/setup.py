@@ -6,8 +6,13 @@ import os
 from pathlib import Path
 
 from videotheque.commands.adapters.linkscan import check_roots
-from videotheque.commands.bootstrap import resolve_home, resolve_store
-from videotheque.commands.config import Config, load_config, save_config
+from videotheque.commands.config import (
+    Config,
+    load_config,
+    resolve_home,
+    resolve_store,
+    save_config,
+)
 from videotheque.commands.errors import UsageError
 from videotheque.commands.library import open_library, redact, scrub
 

@@ -23,20 +23,21 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from videotheque.commands.bootstrap import open_session, resolve_home
-from videotheque.commands.config import load_config
+from videotheque.commands.config import load_config, resolve_home
 from videotheque.commands.errors import (
     EXIT_OK,
     EXIT_UNREACHABLE,
     LockedError,
     VideothequeError,
 )
+from videotheque.commands.ports import Workspace
 from videotheque.commands.usecases.importer import import_storage
 from videotheque.commands.usecases.maintainer import (
     MaintainOptions,
@@ -49,6 +50,10 @@ from videotheque.domain.paths import visible
 TICK = 0.5  # seconds between looks at the clock while waiting for events
 FALLBACK_POLL = 60.0  # seconds between polls when the kernel gives no events
 NOTES_SHOWN = 10  # notes of a step logged (the rest: `runs`, the report)
+
+
+# opens the library in a home (None: the default) with a store (None: the configured one)
+SessionOpener = Callable[[Path | None, str | None], AbstractContextManager[Workspace]]
 
 
 @dataclass
@@ -74,7 +79,13 @@ class _Stop(BaseException):
 
 
 class Watcher:
-    def __init__(self, settings: WatchSettings, echo: Callable[[str], None] = log) -> None:
+    def __init__(
+        self,
+        settings: WatchSettings,
+        open_session: SessionOpener,
+        echo: Callable[[str], None] = log,
+    ) -> None:
+        self.open_session = open_session
         self.settings = settings
         self.echo = echo
         self.stop = threading.Event()
@@ -111,7 +122,7 @@ class Watcher:
         self.echo(f"pass ({why})")
         self.in_pass = True
         try:
-            with open_session(self.settings.home, self.settings.store) as session:
+            with self.open_session(self.settings.home, self.settings.store) as session:
                 report = maintain(session, options,
                                   arguments={"steps": list(options.steps),
                                              "by": "watch", "why": why},
@@ -151,7 +162,7 @@ class Watcher:
     def probe(self) -> str | None:
         """An idle poll: why a pass is needed, or None (nothing changed; nothing recorded)."""
         try:
-            with open_session(self.settings.home, self.settings.store) as session:
+            with self.open_session(self.settings.home, self.settings.store) as session:
                 waiting = undelivered(session)
                 report = import_storage(session, None, dry_run=True,
                                         min_age=self.settings.options.min_age)  # fmt: skip
@@ -283,9 +294,13 @@ class Watcher:
                 yield set()
 
 
-def watch(settings: WatchSettings, echo: Callable[[str], None] = log) -> int:
-    """Run until SIGTERM / SIGINT; returns the exit code."""
-    watcher = Watcher(settings, echo)
+def watch(
+    settings: WatchSettings, open_session: SessionOpener, echo: Callable[[str], None] = log
+) -> int:
+    """Run until SIGTERM / SIGINT; returns the exit code. ``open_session`` opens the
+    library for one pass (``bootstrap.open_session``: the watcher composes passes, it does
+    not build sessions itself)."""
+    watcher = Watcher(settings, open_session, echo)
     previous = {
         sig: signal.signal(sig, watcher._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
     }

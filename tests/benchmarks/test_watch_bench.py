@@ -52,7 +52,7 @@ def test_idle_poll_against_a_plain_walk(tmp_path_factory: pytest.TempPathFactory
     print(f"first import: {first.counts['new'] + first.counts['copies']:,} files "
           f"({time.perf_counter() - start:.0f} s)")  # fmt: skip
 
-    watcher = Watcher(WatchSettings(home=home), echo=lambda _: None)
+    watcher = Watcher(WatchSettings(home=home), open_session, echo=lambda _: None)
 
     def reimport() -> None:
         with open_session(home) as session:

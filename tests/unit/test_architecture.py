@@ -29,7 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "projections": {"domain"},
     "reports": READ,
     "commands.errors": set(),
-    "commands.config": {"commands.errors"},
+    "commands.config": {"commands.errors", "domain"},
     "commands.progress": set(),
     "commands.ports": {"commands.config"} | READ,
     "commands.library": {"commands.errors", "commands.adapters", "domain"},

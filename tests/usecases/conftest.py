@@ -27,7 +27,7 @@ import pytest
 
 from tests.usecases.world import World
 from videotheque.commands.bootstrap import Session
-from videotheque.commands.config import Config
+from videotheque.commands.config import Config, config_from_tables
 from videotheque.commands.library import Library
 from videotheque.projections.projector import Projector
 
@@ -64,7 +64,8 @@ def world(tmp_path: Path, empty_projection: Path) -> Iterator[World]:
     shutil.copyfile(empty_projection, projection)
     keeper = duckdb.connect(str(projection))  # held through the test (see above)
     try:
-        config = Config(home=home, storage=storage, video=video, trash=trash, extra=SETTINGS)
+        roots = {"storage": str(storage), "video": str(video), "trash": str(trash)}
+        config = config_from_tables(home, {"library": roots, **SETTINGS})
         library = Library(env=IN_MEMORY)
         projector = Projector(projection, library.recorder)
         opener = partial(open_session, library=library, projector=projector)

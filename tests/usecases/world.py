@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from videotheque.commands.bootstrap import Session
-from videotheque.commands.config import Config
+from videotheque.commands.config import Config, config_from_tables
 from videotheque.commands.library import Library
 from videotheque.projections import queries
 from videotheque.projections.events import StoredEvent
@@ -66,7 +66,12 @@ class World:
 
     def configure(self, **sections: dict[str, Any]) -> None:
         """Settings of config.toml's sections (``organize={"movie": ...}``)."""
-        self.config = replace(self.config, extra={**self.config.extra, **sections})
+        tables = {**self.config.extra, **sections, "library": self._roots()}
+        self.config = config_from_tables(self.home, tables)
+
+    def _roots(self) -> dict[str, str]:
+        c = self.config
+        return {"storage": str(c.storage), "video": str(c.video), "trash": str(c.trash)}
 
     # -- the store and the projection ----------------------------------------------
 
