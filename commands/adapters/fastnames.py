@@ -34,7 +34,7 @@ from typing import Any
 
 from videotheque.domain.titles import fold
 
-FAST_VERSION = "fast1"
+FAST_VERSION = "fast2"  # fast2: the same fold and numerals as the full parse
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\\]")
 _EXTENSION = re.compile(r"^(?P<stem>.+)\.(?:mkv|mp4|avi|m4v|MKV|MP4|AVI|M4V)$")

@@ -51,7 +51,7 @@ from videotheque.commands.adapters.fingerprint import worker_pool
 from videotheque.domain.titles import fold, numeral
 
 PARSER_NAME = "guessit"
-RULES_VERSION = "vtq2"
+RULES_VERSION = "vtq3"  # vtq3: one fold (ø, æ, œ, ł as titles fold them) and strict Roman numerals
 
 
 def _guessit_version() -> str:
