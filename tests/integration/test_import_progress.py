@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import videotheque.commands.cli.library
 import videotheque.commands.progress
 from tests.conftest import Lib
 
@@ -37,7 +38,7 @@ def test_first_import_shows_a_parse_phase_counting_the_names(
     def recorded(enabled: bool | None = None) -> Iterator[videotheque.commands.progress.Progress]:
         yield videotheque.commands.progress.Progress(bar)
 
-    monkeypatch.setattr(videotheque.commands.progress, "progress", recorded)
+    monkeypatch.setattr(videotheque.commands.cli.library, "progress", recorded)  # `import`'s
     names = [f"Films/Film {chr(65 + i % 26)}{'x' * (i // 26)} (2001)/f.mkv" for i in range(40)]
     names += [f"Series/Show/Season 01/Show - S01E{e:02d}.mkv" for e in range(1, 41)]
     for name in names:
