@@ -29,7 +29,7 @@ from typing import Any
 
 from videotheque.commands.config import Config
 from videotheque.commands.errors import UsageError
-from videotheque.domain.link_plan import LOOP, MISSING, OUTSIDE, UNREADABLE
+from videotheque.domain.link_plan import LOOP, MISSING, OUTSIDE, UNREADABLE, link_text
 from videotheque.domain.paths import relative_to
 
 
@@ -91,6 +91,20 @@ class Roots:
             real_video=os.path.realpath(video),
         )
 
+    def link_folder(self, link: str) -> str:
+        """The real folder of ``link`` (relative to the video root): what its text is
+        resolved against."""
+        parent = posixpath.dirname(link)
+        return posixpath.join(self.real_video, parent) if parent else self.real_video
+
+    def target_text(self, link: str, storage_path: str, absolute: bool) -> str:
+        """The text that makes ``link`` point at ``storage_path``: absolute (through the
+        storage root as configured) or relative to the link's real folder."""
+        if absolute:
+            return link_text(posixpath.join(self.storage, storage_path), "", True)
+        target = posixpath.join(self.real_storage, storage_path)
+        return link_text(target, self.link_folder(link), False)
+
     def storage_relative(self, absolute: str) -> str | None:
         """``absolute`` (normalised) relative to the storage root, via either of its
         spellings (as configured, or with symlinks resolved)."""
@@ -131,12 +145,7 @@ def inspect_link(roots: Roots, rel: str) -> LinkEntry | None:
         text = os.readlink(path)
     except OSError:
         return None
-    return _entry(roots, rel, path, text, _real_dir(roots, rel))
-
-
-def _real_dir(roots: Roots, rel: str) -> str:
-    parent = posixpath.dirname(rel)
-    return posixpath.join(roots.real_video, parent) if parent else roots.real_video
+    return _entry(roots, rel, path, text, roots.link_folder(rel))
 
 
 def _entry(roots: Roots, rel: str, path: str, text: str, real_dir: str) -> LinkEntry:

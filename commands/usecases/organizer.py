@@ -34,7 +34,6 @@ from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from videotheque.commands.ports import Workspace
 from videotheque.domain.enrichment import ENRICHED, VALIDATED
 from videotheque.domain.ids import link_id
-from videotheque.domain.link_plan import link_text
 from videotheque.domain.organize_plan import (
     DEFAULT_TEMPLATES,
     Placeable,
@@ -218,8 +217,6 @@ def _op_for(
     tracked: dict[str, dict[str, Any]],
 ) -> Op | None:
     path = posixpath.join(roots.video, p.link)
-    parent = posixpath.dirname(p.link)
-    real_dir = posixpath.join(roots.real_video, parent) if parent else roots.real_video
     lid = str(link_id(p.link))
     version = tracked[p.link]["version"] if p.link in tracked else None
     if entry is None:
@@ -229,7 +226,7 @@ def _op_for(
                  "reason": "a file or folder is at that path: left alone"}
             )  # fmt: skip
             return None
-        new = link_text(posixpath.join(roots.real_storage, p.path), real_dir, False)
+        new = roots.target_text(p.link, p.path, absolute=False)
         return Op(
             kind="create",
             link_id=lid,
@@ -252,10 +249,7 @@ def _op_for(
                        "left alone"}
         )  # fmt: skip
         return None
-    if entry.absolute:
-        new = link_text(posixpath.join(roots.storage, p.path), real_dir, True)
-    else:
-        new = link_text(posixpath.join(roots.real_storage, p.path), real_dir, False)
+    new = roots.target_text(p.link, p.path, entry.absolute)  # in the link's own style
     return Op(
         kind="retarget",
         link_id=lid,

@@ -49,7 +49,6 @@ from videotheque.domain.link_plan import (
     decide_auto,
     identity_candidates,
     identity_keys,
-    link_text,
     old_base_name,
     propose,
     quarantine_path,
@@ -290,12 +289,7 @@ def _parse(parser: Parser | None, links: list[str]) -> list[NameInfo]:
 def repair_op(roots: Roots, b: Broken, c: LinkCandidate, run_id: str, version: int | None) -> Op:
     """Point the link at ``c`` in its own style (absolute stays absolute)."""
     path = posixpath.join(roots.video, b.link)
-    parent = posixpath.dirname(b.link)
-    real_dir = posixpath.join(roots.real_video, parent) if parent else roots.real_video
-    if b.absolute:
-        new = link_text(posixpath.join(roots.storage, c.path), real_dir, True)
-    else:
-        new = link_text(posixpath.join(roots.real_storage, c.path), real_dir, False)
+    new = roots.target_text(b.link, c.path, b.absolute)
     lid = str(link_id(b.link))
     return Op(
         kind="retarget",

@@ -251,9 +251,7 @@ def _inverse_ops(
 
 
 def _storage_path(roots: Roots, link: str, text: str) -> str | None:
-    parent = posixpath.dirname(link)
-    real_dir = posixpath.join(roots.real_video, parent) if parent else roots.real_video
-    return roots.storage_relative(resolve_text(text, real_dir))
+    return roots.storage_relative(resolve_text(text, roots.link_folder(link)))
 
 
 def _check(
