@@ -66,6 +66,9 @@ from videotheque.commands.adapters.linkjournal import (
     CorruptJournalError,
     Journal,
     Op,
+    Repair,
+    Retarget,
+    Track,
     pending_journals,
     read_journal,
     set_aside,
@@ -73,6 +76,7 @@ from videotheque.commands.adapters.linkjournal import (
 from videotheque.commands.adapters.linkscan import Roots, resolve_text
 from videotheque.commands.ports import Workspace
 from videotheque.domain.errors import DomainError
+from videotheque.domain.ids import link_id
 from videotheque.domain.link import Link
 from videotheque.domain.paths import display, is_within
 
@@ -535,6 +539,34 @@ def _batches(ops: Sequence[Op], size: int) -> Iterator[list[Op]]:
         yield current
 
 
+def retarget_op(
+    roots: Roots,
+    link: str,
+    version: int | None,
+    old_target: str,
+    new_target: str,
+    record: Repair | Retarget,
+    track: Track,
+) -> Op:
+    """Point ``link`` (relative to the video root) from ``old_target`` at ``new_target``,
+    through a temporary name beside it, recording ``record``."""
+    path = posixpath.join(roots.video, link)
+    lid = str(link_id(link))
+    return Op(
+        kind="retarget",
+        link_id=lid,
+        link=link,
+        version=version,
+        paths=[path],
+        before=[old_target],
+        after=[new_target],
+        record=record,
+        run_id=record.run_id,
+        track=track,
+        tmp=tmp_name(path, lid),
+    )
+
+
 def tmp_name(path: str, link_id: str) -> str:
     """The temporary name a retarget uses next to the link (short, deterministic)."""
     return posixpath.join(posixpath.dirname(path), f".vtq-{link_id[:12]}.tmp")
@@ -554,6 +586,7 @@ __all__ = [
     "observe",
     "pending_journals",
     "recover",
+    "retarget_op",
     "set_aside",
     "tmp_name",
 ]

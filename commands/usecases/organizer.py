@@ -26,8 +26,8 @@ from videotheque.commands.adapters.linkops import (
     execute,
     pending_journals,
     recover,
+    retarget_op,
 )
-from videotheque.commands.adapters.linkops import tmp_name as _tmp_name
 from videotheque.commands.adapters.linkscan import LinkEntry, Roots, inspect_link, roots_of
 from videotheque.commands.config import Config
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
@@ -250,24 +250,20 @@ def _op_for(
         )  # fmt: skip
         return None
     new = roots.target_text(p.link, p.path, entry.absolute)  # in the link's own style
-    return Op(
-        kind="retarget",
-        link_id=lid,
-        link=p.link,
-        version=version,
-        paths=[path],
-        before=[entry.target],
-        after=[new],
-        record=Retarget(
+    return retarget_op(
+        roots,
+        p.link,
+        version,
+        entry.target,
+        new,
+        Retarget(
             old_target=entry.target,
             new_target=new,
             target_path=p.path,
             file_id=p.file_id,
             run_id=run_id,
         ),
-        run_id=run_id,
-        track=_track(p.link, entry.target, entry.target_path, run_id),
-        tmp=_tmp_name(path, lid),
+        _track(p.link, entry.target, entry.target_path, run_id),
     )
 
 

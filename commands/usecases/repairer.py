@@ -27,8 +27,8 @@ from videotheque.commands.adapters.linkops import (
     execute,
     pending_journals,
     recover,
+    retarget_op,
 )
-from videotheque.commands.adapters.linkops import tmp_name as _tmp_name
 from videotheque.commands.adapters.linkscan import LinkEntry, Roots, roots_of, scan_links
 from videotheque.commands.adapters.naming import Parser
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
@@ -288,18 +288,14 @@ def _parse(parser: Parser | None, links: list[str]) -> list[NameInfo]:
 
 def repair_op(roots: Roots, b: Broken, c: LinkCandidate, run_id: str, version: int | None) -> Op:
     """Point the link at ``c`` in its own style (absolute stays absolute)."""
-    path = posixpath.join(roots.video, b.link)
     new = roots.target_text(b.link, c.path, b.absolute)
-    lid = str(link_id(b.link))
-    return Op(
-        kind="retarget",
-        link_id=lid,
-        link=b.link,
-        version=version,
-        paths=[path],
-        before=[b.target],
-        after=[new],
-        record=Repair(
+    return retarget_op(
+        roots,
+        b.link,
+        version,
+        b.target,
+        new,
+        Repair(
             old_target=b.target,
             new_target=new,
             target_path=c.path,
@@ -307,9 +303,7 @@ def repair_op(roots: Roots, b: Broken, c: LinkCandidate, run_id: str, version: i
             method=c.method,
             run_id=run_id,
         ),
-        run_id=run_id,
-        track=_track(b, c.file_id if c.method == IDENTITY else None, run_id),
-        tmp=_tmp_name(path, lid),
+        _track(b, c.file_id if c.method == IDENTITY else None, run_id),
     )
 
 
