@@ -80,31 +80,20 @@ class Window:
 
     def where(self, alias: str = "e") -> tuple[str, list[Any]]:
         """A SQL condition on the events table (aliased ``alias``) and its parameters."""
-        parts = ["TRUE"]
-        params: list[Any] = []
-        if self.since is not None:
-            parts.append(f"{alias}.timestamp >= ?")
-            params.append(self.since.astimezone(UTC))
-        if self.until is not None:
-            parts.append(f"{alias}.timestamp <= ?")
-            params.append(self.until.astimezone(UTC))
-        if self.run_id is not None:
-            parts.append(f"{alias}.run_id = ?")
-            params.append(self.run_id)
-        if self.run_ids is not None:
-            parts.append(f"{alias}.run_id IN (SELECT unnest(?::VARCHAR[]))")
-            params.append(list(self.run_ids))
-        return " AND ".join(parts), params
+        return self._where(alias, "timestamp")
 
     def where_runs(self, alias: str = "r") -> tuple[str, list[Any]]:
         """The same window applied to the runs table (by start time)."""
+        return self._where(alias, "started_at")
+
+    def _where(self, alias: str, moment: str) -> tuple[str, list[Any]]:
         parts = ["TRUE"]
         params: list[Any] = []
         if self.since is not None:
-            parts.append(f"{alias}.started_at >= ?")
+            parts.append(f"{alias}.{moment} >= ?")
             params.append(self.since.astimezone(UTC))
         if self.until is not None:
-            parts.append(f"{alias}.started_at <= ?")
+            parts.append(f"{alias}.{moment} <= ?")
             params.append(self.until.astimezone(UTC))
         if self.run_id is not None:
             parts.append(f"{alias}.run_id = ?")
