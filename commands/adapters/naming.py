@@ -627,6 +627,21 @@ _DATE_IN_NAME = re.compile(r"(?<![0-9])(?:19|20)\d\d[-._ ]?[01]\d[-._ ]?[0-3]\d(
 _UNDERSCORE_DATE = re.compile(r"(?<![0-9])((?:19|20)\d\d)_([01]\d)_([0-3]\d)(?![0-9])")
 
 
+# "1x01-x03", "02x03-E15" (a range), "02x03 - x04 - x15" (a list): guessit reads the first
+# episode only, or a range one short; written as S..E.. it reads them all.
+_CROSS_MULTI = re.compile(
+    r"(?<![0-9a-z])(\d{1,4})x(\d{1,3})((?:(?:-|\s*-\s*)[xe]\d{1,3})+)(?![0-9])", re.IGNORECASE
+)
+_CROSS_MORE = re.compile(r"(\s*-\s*|-)[xe](\d{1,3})", re.IGNORECASE)
+
+
+def _cross_multi(m: re.Match[str]) -> str:
+    more = "".join(
+        f"{'-' if sep == '-' else ''}E{int(n):02d}" for sep, n in _CROSS_MORE.findall(m.group(3))
+    )
+    return f"S{int(m.group(1)):02d}E{int(m.group(2)):02d}{more}"
+
+
 def _rewrite_seasons(stem: str) -> str:
     def season_ep(m: re.Match[str]) -> str:
         n = numeral(m.group(1))
@@ -637,6 +652,7 @@ def _rewrite_seasons(stem: str) -> str:
         return m.group(0) if n is None else f"S{n:02d}"
 
     stem = _UNDERSCORE_DATE.sub(r"\1.\2.\3", _MARKER_SUFFIX.sub(r"\1", stem))
+    stem = _CROSS_MULTI.sub(_cross_multi, stem)
     return _WORD_SEASON.sub(season, _WORD_SEASON_EP.sub(season_ep, stem))
 
 

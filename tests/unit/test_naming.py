@@ -681,3 +681,16 @@ def test_a_release_folder_naming_an_episode_as_1x02_names_the_file_inside() -> N
         season=3,
         episodes=[7],
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "episodes"),
+    [
+        ("TV/Frasier/Season 3/Frasier - 3x05-x06 - The Two Parts.mkv", [5, 6]),
+        ("TV/Frasier/Season 3/Frasier - 3x05-E07 - Three Parts.mkv", [5, 6, 7]),
+        ("TV/Frasier/Season 3/Frasier - 3x05 - x06 - x09 - Picks.mkv", [5, 6, 9]),
+        ("TV/Frasier/Season 3/Frasier - [3x10-x11] - Two Parts.mkv", [10, 11]),
+    ],
+)
+def test_episode_ranges_and_lists_written_with_x(path: str, episodes: list[int]) -> None:
+    parsed(path, kind="episode", title="Frasier", season=3, episodes=episodes)
