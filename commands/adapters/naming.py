@@ -946,6 +946,10 @@ def _parse(relpath: str) -> dict[str, Any]:
     ):
         season, seasons = g_season, g_seasons  # ("Show (2011) - 148" is no season 2011)
     leading = _LEADING_NUMBER.match(stem) if ctx.season is not None and extra is None else None
+    if leading is not None and anchor is not None and anchor.title:
+        show_words = fold(anchor.title).split()
+        if leading.group(1) in show_words or str(int(leading.group(1))) in show_words:
+            leading = None  # "The 100/Season 2/100 - 201.mkv": the show's number, not the episode
     if leading is not None and not explicit_season:
         # "Season 2/7 - 12 Angry Men.avi", "Season 1/1 Pilot (1080p HD).mkv", "02-04 - x.avi":
         # in a season folder, the number a name starts with is its episode (or range)

@@ -630,6 +630,11 @@ def test_a_number_starting_a_name_in_a_season_folder_is_its_episode(
     parsed(path, kind="episode", title="Columbo", season=3, episodes=episodes)
 
 
+def test_a_number_starting_a_name_that_is_the_shows_own_is_not_the_episode() -> None:
+    parsed("TV/90 Day Fiance/Season 1/90 Day Fiance - 105.mkv", season=1, episodes=[5])
+    parsed("TV/The 100/Season 2/100 - 201.mkv", title="The 100", season=2, episodes=[1])
+
+
 def test_an_absolute_number_in_a_season_folder_is_not_split_into_season_and_episode() -> None:
     parsed("Anime/Detective Conan/Season 9/Detective Conan - 245.mkv", season=9, episodes=[245])
     parsed("Anime/Naruto/Season 5/Naruto 1012.mkv", season=5, episodes=[1012])
