@@ -252,9 +252,11 @@ _EXTRA_FOLDERS = {
     "bloopers": "extra",
 }
 # Plex's local extras suffixes: "Avatar (2009)-trailer.mkv", "Avatar (2009) - scene2.mkv".
-# A space alone is no separator: "The Big Short", "The Interview", "Not a Scene" are titles.
+# A space alone is no separator ("The Big Short", "The Interview", "Not a Scene" are titles)
+# but before a word no title ends with ("Heat (1995) Featurette").
 _EXTRA_SUFFIX = re.compile(
-    r"\s*[-._]\s*(trailer|sample|featurette|behindthescenes|deleted|deletedscene|interview"
+    r"(?:\s*[-._]\s*|\s+(?=(?:featurette|behindthescenes|deletedscene)\d{0,2}$))"
+    r"(trailer|sample|featurette|behindthescenes|deleted|deletedscene|interview"
     r"|scene|short|other|extra|clip)\d{0,2}$",
     re.IGNORECASE,
 )
@@ -440,7 +442,9 @@ def _anchor(name: str) -> _Anchor:
             episodic = kind == "episode"
             return _Anchor(scene_title, year, season, strong, episodes, release, episodic)
     # "[YuiSubs] Tensura Nikki": a fansub group's tag is no part of the show's name
-    untagged = _GROUP_TAG.sub("", clean) or clean
+    untagged = _GROUP_TAG.sub("", clean)
+    if not re.search(r"[^\W\d_]{2}", untagged):
+        untagged = clean  # "[REC] 2": the brackets are the title's
     title = _trim(_TRAILING_PARENS.sub("", _COUNTRY.sub("", untagged)))
     return _Anchor(title or None)
 

@@ -647,6 +647,12 @@ def test_an_extras_suffix_needs_a_separator_other_than_a_space() -> None:
     parsed("Movies/Wild Short/Wild Short.mkv", kind="movie", extra=None)
     parsed("Movies/Heat (1995)/Heat (1995) - scene3.mkv", kind="extra", extra="scene")
     parsed("Movies/Heat (1995)/Heat (1995)-trailer2.mkv", kind="extra", extra="trailer")
+    # a word no title ends with needs no separator
+    parsed("Movies/Heat (1995)/Heat (1995) Featurette.mkv", kind="extra", extra="featurette")
+
+
+def test_a_bracketed_title_is_not_taken_for_a_fansub_tag() -> None:
+    parsed("Movies/[REC] 2/[REC] 2.mkv", kind="movie", title="REC 2")
 
 
 def test_a_folder_named_with_a_video_extension_gives_its_title() -> None:
