@@ -34,7 +34,7 @@ from typing import Any
 
 from videotheque.domain.titles import fold
 
-FAST_VERSION = "fast2"  # fast2: the same fold and numerals as the full parse
+FAST_VERSION = "fast3"  # fast3: season words of more languages leave a name to the full parse
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\\]")
 _EXTENSION = re.compile(r"^(?P<stem>.+)\.(?:mkv|mp4|avi|m4v|MKV|MP4|AVI|M4V)$")
@@ -78,7 +78,9 @@ _DOUBT_WORDS = {
     "extra", "extras", "bonus", "bonuses", "supplements", "bande", "bandes", "annonce",
     "annonces", "making", "coulisses", "entretiens", "special", "specials", "features",
     "season", "saison", "series", "serie", "livre", "book", "temporada", "staffel",
-    "stagione", "anime", "animes", "home", "perso", "personal", "camera", "phone", "dcim",
+    "stagione", "saeson", "sasong", "seasong", "seizoen", "kausi", "sezon", "sezona",
+    "sezonul", "сезон", "시즌", "シーズン", "anime", "animes", "home", "perso", "personal",
+    "camera", "phone", "dcim",
     "vacances", "holiday", "holidays", "family", "famille", "clip", "clips", "img", "vid",
     "mov", "dsc", "gopro", "video", "videos", "part", "partie", "vol", "volume", "chapter",
     "episode", "ep", "complete", "integrale", "collection", "trilogy", "saga", "pack",
@@ -295,7 +297,9 @@ def _plain_folder(name: str) -> bool:
 
 
 def _has_doubt(text: str) -> bool:
-    return any(w in _DOUBT_WORDS for w in fold(text).split())
+    # the casefolded words too: fold keeps Latin letters only ("Сезон" is a season word)
+    words = {*fold(text).split(), *text.casefold().split()}
+    return any(w in _DOUBT_WORDS for w in words)
 
 
 @lru_cache(maxsize=1)

@@ -51,7 +51,7 @@ from videotheque.commands.adapters.fingerprint import worker_pool
 from videotheque.domain.titles import fold, numeral
 
 PARSER_NAME = "guessit"
-RULES_VERSION = "vtq3"  # vtq3: one fold (ø, æ, œ, ł as titles fold them) and strict Roman numerals
+RULES_VERSION = "vtq4"  # vtq4: rules measured on Jellyfin's, Sonarr's and Radarr's own tests
 
 
 def _guessit_version() -> str:
@@ -251,10 +251,13 @@ _EXTRA_FOLDERS = {
     "backdrops": "extra",  # Jellyfin's theme videos
     "bloopers": "extra",
 }
-# Plex's local extras suffixes: "Avatar (2009)-trailer.mkv".
+# Plex's local extras suffixes: "Avatar (2009)-trailer.mkv", "Avatar (2009) - scene2.mkv".
+# A space alone is no separator ("The Big Short", "The Interview", "Not a Scene" are titles)
+# but before a word no title ends with ("Heat (1995) Featurette").
 _EXTRA_SUFFIX = re.compile(
-    r"[-._ ](trailer|sample|featurette|behindthescenes|deleted|deletedscene|interview|scene"
-    r"|short|other|extra|clip)$",
+    r"(?:\s*[-._]\s*|\s+(?=(?:featurette|behindthescenes|deletedscene)\d{0,2}$))"
+    r"(trailer|sample|featurette|behindthescenes|deleted|deletedscene|interview"
+    r"|scene|short|other|extra|clip)\d{0,2}$",
     re.IGNORECASE,
 )
 _EXTRA_SUFFIX_NAMES = {"deletedscene": "deleted", "other": "extra"}
@@ -285,9 +288,15 @@ _RELEASE_TOKENS = re.compile(
 _SAMPLE_PREFIX = re.compile(r"^sample[-._ ]", re.IGNORECASE)
 _TRAILER_PHRASE = re.compile(r"\bbandes? annonces?\b")
 
-_SEASON_WORDS = r"season|saison|series|serie|livre|book|temporada|staffel|stagione"
+# "Season" in the languages the media servers read (Jellyfin's list): a season folder's word.
+_SEASON_WORDS = (
+    r"season|saison|series|serie|livre|book|temporada|staffel|stagione|saeson|sæson|sasong"
+    r"|säsong|seasong|seizoen|kausi|sezonul|sezona|sezóna|sezon|시즌|シーズン|сезон"
+)
 _SEASON_ONLY = re.compile(
-    rf"^(?:(?:{_SEASON_WORDS})[\s._-]*(?P<n1>\d{{1,3}}|(?:19|20)\d\d|[ivxlc]+)|s(?P<n2>\d{{1,4}}))$",
+    rf"^(?:(?:{_SEASON_WORDS})[\s._-]*(?P<n1>\d{{1,3}}|(?:19|20)\d\d|[ivxlc]+)|s(?P<n2>\d{{1,4}})"
+    r"|(?P<n3>\d{1,2})\.?[\s_-]*staffel)"
+    r"(?:[\s._-]*[(\[](?:19|20)\d\d[)\]])?$",  # "Season 7 (2016)", "3. Staffel"
     re.IGNORECASE,
 )
 _TITLED_SEASON = re.compile(
@@ -307,10 +316,12 @@ _SCENE_LIKE = re.compile(
     r"^[^\s]+\.[^\s]+\.[^\s]+$|\b(?:720p|1080p|2160p|x264|x265|h264|bluray)\b", re.I
 )
 # A folder that reads as a release ("Greenberg.REPACK.LiMiTED.DVDRip.XviD-ARROW", "Psych S02
-# Season 2 Complete English DVD"): guessit parses it, and it names the work for sure.
+# Season 2 Complete English DVD", "Show - 10x12 - Title [SDTV]"): guessit parses it, and it
+# names the work for sure.
 _RELEASE_FOLDER = re.compile(
     r"\b(?:\d{3,4}p|[xh]\.?26[45]|hevc|xvid|divx|blu-?ray|br-?rip|bd-?rip|web-?dl|web-?rip|hdtv"
-    r"|dvd-?rip|dvdscr|hdrip|remux|s\d{1,4}(?:e\d{1,4})?|season[\s._]*\d{1,2}|\d\s?cds?|cd\s?\d)\b",
+    r"|dvd-?rip|dvdscr|hdrip|remux|s\d{1,4}(?:e\d{1,4})?|season[\s._]*\d{1,2}|\d\s?cds?|cd\s?\d"
+    r"|\d{1,2}x\d{2,3})\b",
     re.I,
 )
 _TRAILING_PARENS = re.compile(r"\s*\((?!(?:18|19|20)\d\d\))[^()]*\)\s*$")
@@ -376,7 +387,7 @@ def _season_folder(name: str) -> tuple[int, str | None] | None:
         )
     m = _SEASON_ONLY.match(name.strip()) or _SEASON_ONLY.match(key)
     if m:
-        n = numeral(m.group("n1") or m.group("n2"))
+        n = numeral(m.group("n1") or m.group("n2") or m.group("n3"))
         return (n, None) if n is not None else None
     m = _TITLED_SEASON.match(name.strip())
     if m:
@@ -399,6 +410,10 @@ def _trim(title: str) -> str:
     """Separators off both ends, but the final dot of an acronym ("S.W.A.T.") kept."""
     title = title.strip(" -_,")
     return title.lstrip(".") if _ACRONYM_END.search(title) else title.strip(" -_.,")
+
+
+_OLD_YEAR = re.compile(r"[(\[](18[7-9]\d)[)\]]")
+_GROUP_TAG = re.compile(r"^\s*\[[^\]]*\]\s*")
 
 
 @lru_cache(maxsize=8192)
@@ -426,7 +441,11 @@ def _anchor(name: str) -> _Anchor:
             strong = release or year is not None or season is not None
             episodic = kind == "episode"
             return _Anchor(scene_title, year, season, strong, episodes, release, episodic)
-    title = _trim(_TRAILING_PARENS.sub("", _COUNTRY.sub("", clean)))
+    # "[YuiSubs] Tensura Nikki": a fansub group's tag is no part of the show's name
+    untagged = _GROUP_TAG.sub("", clean)
+    if not re.search(r"[^\W\d_]{2}", untagged):
+        untagged = clean  # "[REC] 2": the brackets are the title's
+    title = _trim(_TRAILING_PARENS.sub("", _COUNTRY.sub("", untagged)))
     return _Anchor(title or None)
 
 
@@ -436,7 +455,10 @@ def _has_alnum(name: str) -> bool:
 
 def _context(folders: Sequence[str], stem: str) -> _Context:
     ctx = _Context()
-    for name in reversed(folders):
+    for folder in reversed(folders):
+        # "Movies/7 Psychos.mkv/7 Psychos.mkv": a folder named like the file it holds
+        stem, _, ext = folder.rpartition(".")
+        name = stem if ext.casefold() in _VIDEO_EXTENSIONS and stem.strip(". ") else folder
         key = fold(name)
         if (
             ctx.extra is None
@@ -601,6 +623,29 @@ _EXPLICIT_SEASON = re.compile(
 _ANIME_STYLE = re.compile(r"^\s*\[[^\]]*\]|\s-\s(?:0\d\d|\d{4})\b")
 
 
+# "S02E01v2" (a second release of the episode), "S06E01b" (the second half of a split one):
+# guessit reads neither as an episode marker.
+_MARKER_SUFFIX = re.compile(r"\b(s\d{1,4}e\d{1,4})(?:v\d|[ab])\b", re.IGNORECASE)
+# "Show_2018_06_22_Guest": a date written with underscores, which guessit reads as S2018E06.
+_DATE_IN_NAME = re.compile(r"(?<![0-9])(?:19|20)\d\d[-._ ]?[01]\d[-._ ]?[0-3]\d(?![0-9])")
+_UNDERSCORE_DATE = re.compile(r"(?<![0-9])((?:19|20)\d\d)_([01]\d)_([0-3]\d)(?![0-9])")
+
+
+# "1x01-x03", "02x03-E15" (a range), "02x03 - x04 - x15" (a list): guessit reads the first
+# episode only, or a range one short; written as S..E.. it reads them all.
+_CROSS_MULTI = re.compile(
+    r"(?<![0-9a-z])(\d{1,4})x(\d{1,3})((?:(?:-|\s*-\s*)[xe]\d{1,3})+)(?![0-9])", re.IGNORECASE
+)
+_CROSS_MORE = re.compile(r"(\s*-\s*|-)[xe](\d{1,3})", re.IGNORECASE)
+
+
+def _cross_multi(m: re.Match[str]) -> str:
+    more = "".join(
+        f"{'-' if sep == '-' else ''}E{int(n):02d}" for sep, n in _CROSS_MORE.findall(m.group(3))
+    )
+    return f"S{int(m.group(1)):02d}E{int(m.group(2)):02d}{more}"
+
+
 def _rewrite_seasons(stem: str) -> str:
     def season_ep(m: re.Match[str]) -> str:
         n = numeral(m.group(1))
@@ -610,6 +655,8 @@ def _rewrite_seasons(stem: str) -> str:
         n = numeral(m.group(1))
         return m.group(0) if n is None else f"S{n:02d}"
 
+    stem = _UNDERSCORE_DATE.sub(r"\1.\2.\3", _MARKER_SUFFIX.sub(r"\1", stem))
+    stem = _CROSS_MULTI.sub(_cross_multi, stem)
     return _WORD_SEASON.sub(season, _WORD_SEASON_EP.sub(season_ep, stem))
 
 
@@ -710,6 +757,9 @@ def parse_name(relpath: str) -> dict[str, Any]:
         return _result("other", _split_ext(parts[-1])[0].replace(".", " "), None, None, [], None)
 
 
+# "7 - 12 Angry Men", "2. Infestation", "02-04 - Title", "02": a name that starts with a
+# number (or a range), read as the episode in a season folder.
+_LEADING_NUMBER = re.compile(r"^\s*(\d{1,3})(?:-(\d{1,3}))?(?=[\s._]|-(?!\d)|$)")
 # "S01E01 - Pilot.mkv", "1x01 - Pilot.avi", "01 - Title.mkv": a file named by its episode
 # only; the show is the folder's name.
 _LEADING_EPISODE = re.compile(
@@ -856,12 +906,22 @@ def _parse(relpath: str) -> dict[str, Any]:
     g_seasons = _int_list(g.get("season"))
     g_season = _first_int(g.get("season"))
     g_episodes = _int_list(g.get("episode"))
+    dated = _DATE_IN_NAME.search(stem) if "date" in g and not explicit_season else None
+    if dated is not None and not re.search(r"\d", stem[: dated.start()]):
+        # "Show.2025.09.01.The.170.Million.Pound.Scam": a dated episode; a number after the
+        # date is its title's, no season and episode ("Show.101.Event.2010.11.23" keeps 101)
+        g_seasons, g_season, g_episodes = [], None, []
     own = _PLEX_FOLDER.match(_ID_TAG.sub("", stem).strip())
     if own and not own.group("rest").strip() and g_kind == "movie" and extra is None:
         # "Trailer (2020).mkv": the documented "Title (Year)" says exactly what it is
         own_title = _TRAILING_PARENS.sub("", own.group("title")).replace("\\", " ")
         g_title = _trim(own_title) or g_title
         g_year = int(own.group("year"))
+    if g_kind == "movie" and g_year is None and not obfuscated:
+        # "Movie Name (1897) [DVD]": guessit takes no year before 1900, even in brackets
+        old_year = _OLD_YEAR.search(stem)
+        if old_year is not None:
+            g_year = int(old_year.group(1))
     if obfuscated:
         # "c48db7d2aeb0....mkv" in "Hells.Kitchen.US.S17E08.1080p...": the folder says it all
         g_title, g_year, g_seasons, g_season, g_episodes = None, None, [], None, []
@@ -889,12 +949,40 @@ def _parse(relpath: str) -> dict[str, Any]:
         g_season is not None and g_season == g_year and options.get("episode_prefer_number")
     ):
         season, seasons = g_season, g_seasons  # ("Show (2011) - 148" is no season 2011)
+    leading = _LEADING_NUMBER.match(stem) if ctx.season is not None and extra is None else None
+    if leading is not None and anchor is not None and anchor.title:
+        show_words = fold(anchor.title).split()
+        if leading.group(1) in show_words or str(int(leading.group(1))) in show_words:
+            leading = None  # "The 100/Season 2/100 - 201.mkv": the show's number, not the episode
+    if leading is not None and not explicit_season:
+        # "Season 2/7 - 12 Angry Men.avi", "Season 1/1 Pilot (1080p HD).mkv", "02-04 - x.avi":
+        # in a season folder, the number a name starts with is its episode (or range)
+        first, last = int(leading.group(1)), int(leading.group(2) or leading.group(1))
+        g_episodes = list(range(first, last + 1)) if first <= last else [first]
+    elif (
+        ctx.season is not None
+        and not explicit_season
+        and g_season is not None
+        and g_season != ctx.season
+        and len(g_episodes) == 1
+        and re.search(rf"(?<!\d){g_season}{g_episodes[0]:02d}(?!\d)", stem)
+    ):
+        # "Season 2/Hunter X Hunter - 101.mkv", "Season 21/One Piece 1001.mkv": guessit reads
+        # S01E01 and S10E01; a number not starting with the folder's season is the episode's
+        g_episodes = [g_season * 100 + g_episodes[0]]
     if ctx.season is not None and not explicit_season and g_episodes:
         # "the.office.101.hdtv" in "Season 1/": 101 is S01E01 when it starts with the season
         g_episodes = [e % 100 if e >= 100 and e // 100 == ctx.season else e for e in g_episodes]
 
     # "Blade.Runner.2049.mkv", "300.mkv": a bare number guessit reads as S20E49 or S03E00, in
     # a name with nothing else of an episode (no marker, no release tokens, no show folder).
+    # "Movie Name (1897) [DVD].mp4": a year in brackets guessit reads as S18E97.
+    spelled = f"{g_season}{g_episodes[0]:02d}" if g_season is not None and g_episodes else ""
+    bracketed_year = (
+        len(g_episodes) == 1
+        and _YEAR_ONLY.match(spelled) is not None
+        and re.search(rf"[(\[]\s*{spelled}\s*[)\]]", stem) is not None
+    )
     if (
         extra is None
         and g_kind == "episode"
@@ -904,14 +992,15 @@ def _parse(relpath: str) -> dict[str, Any]:
         and ctx.hint != "episode"
         and "episode_prefer_number" not in options
         and "date" not in g
-        and _BARE_NUMBER.search(stem)
-        and not _RELEASE_TOKENS.search(stem)
+        and (bracketed_year or (_BARE_NUMBER.search(stem) and not _RELEASE_TOKENS.search(stem)))
         and not _EPISODE_WORD.search(stem)
     ):
         as_movie = _guess(stem + ext, {**options, "type": "movie"})
         movie_title = _first_str(as_movie.get("title"))
         if movie_title is not None:
             g_kind, g_title, g_year = "movie", movie_title, _last_int(as_movie.get("year"))
+            if g_year is None and bracketed_year:
+                g_year = int(spelled)
             g_episodes, season, seasons = [], None, []
 
     # Kind: extras first; then a season folder; then guessit (steered by the hint).

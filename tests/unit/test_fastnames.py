@@ -103,6 +103,8 @@ def test_documented_layouts_are_answered(path: str, expected: tuple[Any, ...]) -
         "Movies/Heat (1995)/heat.1995.1080p.mkv",  # the file does not repeat its folder
         "Films/Ame\u0301lie (2001)/Ame\u0301lie (2001).mkv",  # NFD (macOS): left to the decoder
         "Films/Heat (1995)/Heat (1995)\udce9.mkv",  # not UTF-8
+        "TV/Kausi IV/Season 01/Kausi IV - S01E01.mkv",  # a season word (Finnish), a numeral
+        "TV/Сезон IV/Season 01/Сезон IV - S01E01.mkv",  # one fold does not keep (Cyrillic)
     ],
 )
 def test_what_the_fast_path_leaves_to_the_full_parse(path: str) -> None:

@@ -588,3 +588,120 @@ def test_acronym_titles_keep_their_dots() -> None:
     parsed("TV/Marvel's Agents of S.H.I.E.L.D. (2013)/Season 01/"
            "Marvel's Agents of S.H.I.E.L.D. (2013) - S01E01 - Pilot Bluray-1080p.mkv",
            title="Marvel's Agents of S.H.I.E.L.D.", year=2013)  # fmt: skip
+
+
+# --- rules measured on other projects' naming tests (tests/world_names.py) --------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "season"),
+    [
+        ("Serier/Forbrydelsen/Sæson 2/Forbrydelsen - 03.mkv", 2),
+        ("Sarjat/Sorjonen/Kausi 3/Sorjonen - 04.mkv", 3),
+        ("Serier/Bron/Säsong 1/Bron - 05.mkv", 1),
+        ("Series/Penoza/Seizoen 4/Penoza - 02.mkv", 4),
+        ("Seriale/Ranczo/Sezon 10/Ranczo - 07.mkv", 10),
+        ("Seriale/Vyprávěj/Sezóna 2/Vyprávěj - 01.mkv", 2),
+        ("Seriale/Umbre/Sezonul 1/Umbre - 06.mkv", 1),
+        ("Сериалы/Метод/Сезон 2/Метод - 03.mkv", 2),
+        ("드라마/미생/시즌 1/미생 - 04.mkv", 1),
+        ("Serien/Tatortreiniger/3. Staffel/Tatortreiniger - 02.mkv", 3),
+        ("TV/Fargo/Season 2 (2015)/Fargo - 05.mkv", 2),
+    ],
+)
+def test_season_folders_in_the_languages_media_servers_read(path: str, season: int) -> None:
+    got = parse_name(path)
+    assert (got["kind"], got["season"]) == ("episode", season), got
+
+
+@pytest.mark.parametrize(
+    ("path", "episodes"),
+    [
+        ("TV/Columbo/Season 3/4 - Candidate for Crime.avi", [4]),
+        ("TV/Columbo/Season 3/3. Any Old Port in a Storm.avi", [3]),
+        ("TV/Columbo/Season 3/5 - 10 Grams of Doubt.avi", [5]),
+        ("TV/Columbo/Season 3/06-07 - Double Feature.avi", [6, 7]),
+        ("TV/Columbo/Season 3/2 Publish or Perish (DVD).mkv", [2]),
+    ],
+)
+def test_a_number_starting_a_name_in_a_season_folder_is_its_episode(
+    path: str, episodes: list[int]
+) -> None:
+    parsed(path, kind="episode", title="Columbo", season=3, episodes=episodes)
+
+
+def test_a_number_starting_a_name_that_is_the_shows_own_is_not_the_episode() -> None:
+    parsed("TV/90 Day Fiance/Season 1/90 Day Fiance - 105.mkv", season=1, episodes=[5])
+    parsed("TV/The 100/Season 2/100 - 201.mkv", title="The 100", season=2, episodes=[1])
+
+
+def test_an_absolute_number_in_a_season_folder_is_not_split_into_season_and_episode() -> None:
+    parsed("Anime/Detective Conan/Season 9/Detective Conan - 245.mkv", season=9, episodes=[245])
+    parsed("Anime/Naruto/Season 5/Naruto 1012.mkv", season=5, episodes=[1012])
+    # the season's own number first stays that season's episode
+    parsed("TV/The Office/Season 1/the.office.104.hdtv.avi", season=1, episodes=[4])
+
+
+def test_an_extras_suffix_needs_a_separator_other_than_a_space() -> None:
+    parsed("Movies/The Interview/The Interview.mkv", kind="movie", extra=None)
+    parsed("Movies/Wild Short/Wild Short.mkv", kind="movie", extra=None)
+    parsed("Movies/Heat (1995)/Heat (1995) - scene3.mkv", kind="extra", extra="scene")
+    parsed("Movies/Heat (1995)/Heat (1995)-trailer2.mkv", kind="extra", extra="trailer")
+    # a word no title ends with needs no separator
+    parsed("Movies/Heat (1995)/Heat (1995) Featurette.mkv", kind="extra", extra="featurette")
+
+
+def test_a_bracketed_title_is_not_taken_for_a_fansub_tag() -> None:
+    parsed("Movies/[REC] 2/[REC] 2.mkv", kind="movie", title="REC 2")
+
+
+def test_a_folder_named_with_a_video_extension_gives_its_title() -> None:
+    parsed("Movies/Nine Queens.avi/Nine Queens.avi", kind="movie", title="Nine Queens")
+
+
+def test_a_fansub_tag_is_no_part_of_a_show_folders_title() -> None:
+    parsed(
+        "[Kaizoku] Shoujo Kageki Revue/[Kaizoku] Shoujo Kageki Revue - 07 (1080p).mkv",
+        kind="episode",
+        title="Shoujo Kageki Revue",
+        episodes=[7],
+    )
+
+
+def test_a_year_before_1900_in_brackets_is_a_year() -> None:
+    parsed("The Kiss in the Tunnel (1899) [DVD].mp4", kind="movie", year=1899, season=None)
+    parsed("Films/Lumière Shorts (1896) [DVD].mkv", kind="movie", title="Lumière Shorts", year=1896)
+
+
+def test_a_versioned_or_split_episode_marker_is_still_an_episode() -> None:
+    parsed("[Grp] Yuru Camp - S02E03v2 (1080p).mkv", kind="episode", season=2, episodes=[3])
+    parsed("Show.Name.S04E09b.Second.Half.720p.WEB-DL.mkv", kind="episode", season=4, episodes=[9])
+
+
+def test_a_dated_episode_keeps_no_number_from_its_title() -> None:
+    parsed("Late_Night_2021_03_04_Guest_720p_HDTV.mkv", kind="episode", season=None, episodes=[])
+    parsed("Nightly.News.2022.11.05.The.300.Club.720p.HDTV.mkv", season=None, episodes=[])
+    # a number before the date is the episode's
+    parsed("Show.Name.204.Event.2019.06.02.HDTV.mkv", season=2, episodes=[4])
+
+
+def test_a_release_folder_naming_an_episode_as_1x02_names_the_file_inside() -> None:
+    parsed(
+        "Downloads/Brooklyn Nine - 3x07 - The Swedes/The Swedes.avi",
+        kind="episode",
+        season=3,
+        episodes=[7],
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "episodes"),
+    [
+        ("TV/Frasier/Season 3/Frasier - 3x05-x06 - The Two Parts.mkv", [5, 6]),
+        ("TV/Frasier/Season 3/Frasier - 3x05-E07 - Three Parts.mkv", [5, 6, 7]),
+        ("TV/Frasier/Season 3/Frasier - 3x05 - x06 - x09 - Picks.mkv", [5, 6, 9]),
+        ("TV/Frasier/Season 3/Frasier - [3x10-x11] - Two Parts.mkv", [10, 11]),
+    ],
+)
+def test_episode_ranges_and_lists_written_with_x(path: str, episodes: list[int]) -> None:
+    parsed(path, kind="episode", title="Frasier", season=3, episodes=episodes)
