@@ -51,7 +51,8 @@ from videotheque.commands.adapters.fingerprint import worker_pool
 from videotheque.domain.titles import fold, numeral
 
 PARSER_NAME = "guessit"
-RULES_VERSION = "vtq4"  # vtq4: rules measured on Jellyfin's, Sonarr's and Radarr's own tests
+# vtq5: "Season 2016/...2016x231"; vtq4: rules measured on Jellyfin's, Sonarr's, Radarr's tests
+RULES_VERSION = "vtq5"
 
 
 def _guessit_version() -> str:
@@ -898,7 +899,17 @@ def _parse(relpath: str) -> dict[str, Any]:
         and (ctx.anime or _ANIME_STYLE.search(stem) is not None)
     ):
         options["episode_prefer_number"] = True
-    g = _guess(_rewrite_seasons(stem) + ext, options)
+    named = _rewrite_seasons(stem)
+    if ctx.season is not None and ctx.season >= 1900:
+        # "Season 2016/Show - 2016x231.mkv": guessit takes "2016x231" for a screen size; the
+        # season folder says it is season 2016, episode 231 (alone, "2048x858" is a size)
+        named = re.sub(
+            rf"(?<![0-9a-z]){ctx.season}x(\d{{1,3}})(?![0-9])",
+            lambda m: f"S{ctx.season}E{int(m.group(1)):02d}",
+            named,
+            flags=re.IGNORECASE,
+        )
+    g = _guess(named + ext, options)
 
     g_kind = "episode" if g.get("type") == "episode" else "movie"
     g_title = _restore_title_words(_alt_joined(g, g_kind, stem), g, stem)

@@ -462,6 +462,10 @@ def test_seasons_numbered_by_year_and_season_packs() -> None:
     parsed("Pawn.Stars.S2014E18.720p.HDTV.x264-KILLERS.mkv", season=2014, episodes=[18])
     parsed("Looney Tunes 1940x01 Porky's Last Stand.mkv", season=1940, episodes=[1])
     parsed("Series/The Daily Show/Season 2019/The Daily Show - 2019-07-14.mkv", season=2019)
+    # a year-season written with an x and three digits, which alone reads as a screen size
+    parsed("TV/Show/Season 2016/Show - 2016x231 - The Guest.mkv", kind="episode", title="Show",
+           season=2016, episodes=[231])  # fmt: skip
+    parsed("Films/Film (2016)/Film.2016.2048x858.mkv", kind="movie", title="Film", year=2016)
     parsed("Friends.S01-S10.COMPLETE.720p.BluRay.x264-PtM", kind="episode", title="Friends",
            season=1, seasons=list(range(1, 11)))  # fmt: skip
     parsed("Friends.INTEGRALE.MULTi.1080p.BluRay-GRP", kind="episode", title="Friends")
