@@ -52,6 +52,37 @@ def test_a_wrong_token_is_an_auth_failure_that_never_shows_the_token() -> None:
     assert TOKEN not in (out.reason or "")
 
 
+def test_jellyfin_refuses_the_legacy_header_we_never_send_it() -> None:
+    """Jellyfin 10.12+ ignores X-Emby-Token by default: the fake does too, so a client
+    sending it would fail here as it would against a real server."""
+    import httpx
+
+    with running("jellyfin", token=TOKEN) as fake:
+        legacy = httpx.post(f"{fake.url}/Library/Media/Updated", json={"Updates": []},
+                            headers={"X-Emby-Token": TOKEN})  # fmt: skip
+        out = deliver(server("jellyfin", fake.url), VIDEO, UPDATES, env=ENV)
+    assert legacy.status_code == 401
+    assert out.ok and "X-Emby-Token" not in fake.requests[-1]["headers"]
+
+
+def test_a_token_with_its_newline_is_sent_without_it() -> None:
+    with running("jellyfin", token=TOKEN) as fake:
+        out = deliver(
+            server("jellyfin", fake.url), VIDEO, UPDATES, env={"MS_TOKEN": TOKEN + "\r\n"}
+        )
+    assert out.ok and out.status == 204
+
+
+@pytest.mark.parametrize("kind", ["jellyfin", "emby", "plex"])
+def test_a_token_no_header_can_carry_is_refused_without_showing_it(kind: str) -> None:
+    bad = "s3cret\x01inside"
+    with running(kind, token=bad, sections={"1": [VIDEO]}) as fake:
+        out = deliver(server(kind, fake.url), VIDEO, UPDATES, env={"MS_TOKEN": bad})
+    assert not out.ok and out.auth and "MS_TOKEN" in (out.reason or "")
+    assert "s3cret" not in (out.reason or "")
+    assert fake.requests == []
+
+
 def test_an_unset_token_variable_is_reported_without_a_request() -> None:
     with running("jellyfin", token=TOKEN) as fake:
         out = deliver(server("jellyfin", fake.url), VIDEO, UPDATES, env={})
