@@ -10,7 +10,9 @@ Kodi / Jellyfin schema:
 - an episode: ``<link name>.nfo``, ``<episodedetails>`` with ``<title>``, ``<showtitle>``,
   ``<season>``, ``<episode>``.
 
-Text is XML-escaped (``xml.sax.saxutils``). A user's NFO is never replaced: a path is
+Text is XML-escaped (``xml.sax.saxutils``); a character XML 1.0 cannot hold at all (a
+control character, a lone surrogate from a badly decoded name, U+FFFE/U+FFFF) becomes
+U+FFFD, so the file always parses. A user's NFO is never replaced: a path is
 written only when nothing is there, or when what is there is exactly what videotheque
 wrote last (its hash, from the ``Sidecar`` events). Each write is recorded *before* the
 file is put in place (a kill in between leaves an event whose file the next run writes),
@@ -68,11 +70,21 @@ def _ids(provider: str | None, provider_id: str | None) -> list[tuple[str, str]]
     return []
 
 
+# What XML 1.0 cannot hold, even as a character reference (its ``Char`` production).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _text(value: str) -> str:
+    """``value`` escaped for XML text or an attribute, with what XML forbids replaced."""
+    return escape(_NOT_XML.sub("\ufffd", value))
+
+
 def _uniqueids(ids: list[tuple[str, str]]) -> list[str]:
     out = []
     for i, (t, v) in enumerate(ids):
         default = ' default="true"' if i == 0 else ""
-        out.append(f"  <uniqueid type={quoteattr(t)}{default}>{escape(v)}</uniqueid>")
+        kind = quoteattr(_NOT_XML.sub("\ufffd", t))
+        out.append(f"  <uniqueid type={kind}{default}>{_text(v)}</uniqueid>")
     return out
 
 
@@ -82,11 +94,11 @@ def _doc(root: str, lines: list[str]) -> bytes:
          "<!-- written by videotheque from its catalog; edit it and it is left alone -->",
          f"<{root}>", *lines, f"</{root}>", ""]
     )  # fmt: skip
-    return body.encode("utf-8", "surrogateescape")
+    return body.encode("utf-8")
 
 
 def _el(tag: str, value: Any) -> list[str]:
-    return [] if value is None or value == "" else [f"  <{tag}>{escape(str(value))}</{tag}>"]
+    return [] if value is None or value == "" else [f"  <{tag}>{_text(str(value))}</{tag}>"]
 
 
 def movie_nfo(title: str, year: int | None, ids: list[tuple[str, str]]) -> bytes:

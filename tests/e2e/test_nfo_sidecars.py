@@ -105,3 +105,21 @@ def test_hostile_titles_are_escaped_and_read_back(tmp_path: Path) -> None:
     assert (read_nfo(path).kind, read_nfo(path).ids.tvdb) == ("series", "81189")
     path.write_bytes(episode_nfo(title, 3, 7, None))
     assert (read_nfo(path).kind, read_nfo(path).title) == ("episode", f"{title} S03E07")
+
+
+def test_characters_xml_cannot_hold_never_break_the_file(tmp_path: Path) -> None:
+    """A provider's title with a control character or a lone surrogate (JSON may carry
+    both) still gives a well-formed NFO: those characters become U+FFFD, the rest stays."""
+    import xml.etree.ElementTree as ET
+
+    title = "Bad\x01Title\x0b \udce9t\ufffe & <b> \x85 \U0001f600"
+    shown = "Bad\ufffdTitle\ufffd \ufffdt\ufffd & <b> \x85 \U0001f600"
+    path = tmp_path / "movie.nfo"
+    for data in (movie_nfo(title, 2001, [("tmdb", "12")]), tvshow_nfo(title, 2001,
+                 [("tvdb", "81189")]), episode_nfo(title, 1, 2, None)):  # fmt: skip
+        path.write_bytes(data)
+        root = ET.fromstring(data)  # well-formed for any XML 1.0 parser
+        assert root.findtext("title", "").startswith(shown)
+        info = read_nfo(path)
+        assert info.title is not None and info.title.startswith(" ".join(shown.split()))
+    assert read_nfo(path).kind == "episode"
