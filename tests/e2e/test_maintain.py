@@ -225,6 +225,30 @@ def test_a_token_in_config_is_refused(sqlite_lib: Lib) -> None:
     assert result.exit_code == 2 and "token_env" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("entry", "said"),
+    [
+        ('url = "http://kodi:hunter2@127.0.0.1:8080"', "never write a user or password"),
+        ('url = "http://127.0.0.1:1"\ntoken_env = "$KODI_PASSWORD"', "NAME of an environment"),
+        ('url = "http://127.0.0.1:1"\ntoken_env = 5', "token_env must be a non-empty string"),
+        ('url = "http://127.0.0.1:1"\nname = ["a"]', "name must be a non-empty string"),
+        ('url = "http://127.0.0.1:1"\nfrom = 5\nto = "/data"', "from must be a non-empty"),
+        ('url = "http://127.0.0.1:1"\nfrom = "video"\nto = "/data"', "absolute path"),
+    ],
+)
+def test_a_media_server_entry_of_the_wrong_shape_is_refused(
+    sqlite_lib: Lib, entry: str, said: str
+) -> None:
+    lib = sqlite_lib
+    configure(lib, f'\n[[notify]]\nkind = "kodi"\n{entry}\n')
+    for command in ("maintain", "watch"):
+        result = lib.cli(command)
+        assert result.exit_code == 2, result.output
+        assert said in result.stderr and "Traceback" not in result.output
+        assert "hunter2" not in result.output
+    assert not (lib.video).exists() or not any(lib.video.iterdir())  # nothing ran
+
+
 def test_pass_report_holds_the_pass_runs_only(
     sqlite_lib: Lib, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
