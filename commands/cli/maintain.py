@@ -86,6 +86,10 @@ def maintain_cmd(
     # httpx, the providers and every use case: imported when a pass runs, not at start-up.
     from videotheque.commands.usecases.maintainer import maintain, options_from_config, pass_line
 
+    if output is not None:  # a wrong -o is said before the pass, not after it ran
+        from videotheque.commands.usecases.reporter import check_output
+
+        check_output(output)
     with open_session(home, store) as session, progress() as bar:
         options = options_from_config(
             session.config.maintain, skip, dry_run=dry_run, min_age=min_age,

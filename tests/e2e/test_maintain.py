@@ -249,6 +249,18 @@ def test_a_media_server_entry_of_the_wrong_shape_is_refused(
     assert not (lib.video).exists() or not any(lib.video.iterdir())  # nothing ran
 
 
+def test_a_report_that_cannot_be_written_is_said_before_the_pass(
+    sqlite_lib: Lib, tmp_path: Path
+) -> None:
+    lib = sqlite_lib
+    configure(lib)
+    files(lib)
+    result = lib.cli("maintain", "-o", str(tmp_path / "no-such-folder" / "pass.html"))
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+    assert lib.json("runs") == []  # no pass ran: nothing recorded
+    assert not lib.video.exists() or not any(lib.video.iterdir())
+
+
 def test_pass_report_holds_the_pass_runs_only(
     sqlite_lib: Lib, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
