@@ -272,3 +272,34 @@ def test_a_second_watch_on_the_same_home_refuses(sqlite_lib: Lib) -> None:
         w.wait_for("pass done")
         assert w.stop() == 0
     assert [c for c, _ in runs(lib)].count("maintain") == 2
+
+
+def test_a_stop_whose_pass_fails_while_unwinding_still_exits_0(sqlite_lib: Lib) -> None:
+    """SIGTERM lands anywhere, inside a DuckDB transaction too, whose cleanup then fails
+    ("cannot rollback - no transaction is active"): that is still a clean stop, exit 0."""
+    from videotheque.commands.bootstrap import open_session
+    from videotheque.commands.usecases.watcher import WatchSettings, watch
+
+    lib = sqlite_lib
+    configure(lib)
+    lib.write("Films/Heat.1995.mkv")
+    said: list[str] = []
+
+    @contextmanager
+    def interrupted(home: Path | None, store: str | None) -> Iterator[object]:
+        with open_session(home, store) as session:
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)  # the real handler, in the pass
+                time.sleep(WAIT)
+            finally:
+                raise RuntimeError(
+                    "TransactionContext Error: cannot rollback - no transaction is active"
+                )
+            yield session
+
+    settings = WatchSettings(home=lib.home, debounce=0.5)
+    before = signal.getsignal(signal.SIGTERM)
+    assert watch(settings, interrupted, echo=said.append) == 0  # type: ignore[arg-type]
+    assert any("SIGTERM: abandoning the pass" in s for s in said)
+    assert said[-1] == "stopped"
+    assert signal.getsignal(signal.SIGTERM) == before  # the caller's handler is back
