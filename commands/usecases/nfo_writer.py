@@ -173,7 +173,7 @@ def write_nfos(session: Workspace, *, dry_run: bool = False) -> NfoReport:
     with session.read() as con:
         plan = planned(nfo_targets(con))
     # Decide first (nothing recorded), then record: a run only when something is written.
-    decided: list[tuple[str, str, str | None, str, Sidecar | None, bool]] = []
+    decided: list[tuple[str, str, str | None, str, Sidecar | None, str | None]] = []
     for rel, (kind, file_id, data) in plan.items():
         path = os.path.join(root, rel)
         if not os.path.isdir(os.path.dirname(path)):
@@ -198,13 +198,21 @@ def write_nfos(session: Workspace, *, dry_run: bool = False) -> NfoReport:
                 }
             )
             continue
-        decided.append((rel, kind, file_id, digest, known, there is not None))
+        beside = os.path.join(os.path.dirname(path), "movie.nfo")
+        if kind == "movie" and os.path.lexists(beside):
+            # Someone's movie.nfo describes this film (videotheque never writes that name):
+            # a <name>.nfo beside it would win in Kodi and Jellyfin, overriding theirs.
+            why = "a movie.nfo not written by videotheque is beside it"
+            report.kept.append({"path": display(rel), "reason": why})
+            continue
+        decided.append((rel, kind, file_id, digest, known, there))
         report.written.append({"path": display(rel), "kind": kind, "file_id": file_id})
     run_id = "dry-run"
     if not dry_run and decided:
         run = session.start_run("nfo", {"sidecars": len(decided)})
         run_id = report.run_id = run.run_id
-    todo: list[tuple[str, bytes, Sidecar | None, bool]] = []  # (path, data, to save, replace)
+    # (path, data, to save, hash of our own file there to replace: None when nothing is)
+    todo: list[tuple[str, bytes, Sidecar | None, str | None]] = []
     for rel, kind, file_id, digest, known, replace in decided:
         data = plan[rel][2]
         path = os.path.join(root, rel)
@@ -237,7 +245,9 @@ def write_nfos(session: Workspace, *, dry_run: bool = False) -> NfoReport:
     return report
 
 
-def _put(path: str, data: bytes, replace: bool, run_id: str) -> None:
+def _put(path: str, data: bytes, replace: str | None, run_id: str) -> None:
+    """Put ``data`` at ``path``: only where nothing is, or over our own file whose hash is
+    ``replace`` (looked at again now: a person may have edited it since the run decided)."""
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name}.{run_id[:8]}.vtq-tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -246,7 +256,10 @@ def _put(path: str, data: bytes, replace: bool, run_id: str) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        if replace:
+        there = _on_disk(path) if replace is not None else None
+        if there is not None and there != replace:
+            raise OSError(17, "changed since this run looked at it: left alone")
+        if there is not None:
             os.replace(tmp, path)
         else:
             try:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.conftest import Lib
 from videotheque.commands.adapters.providers.nfo import read_nfo
@@ -123,3 +124,35 @@ def test_characters_xml_cannot_hold_never_break_the_file(tmp_path: Path) -> None
         info = read_nfo(path)
         assert info.title is not None and info.title.startswith(" ".join(shown.split()))
     assert read_nfo(path).kind == "episode"
+
+
+def test_a_users_movie_nfo_beside_the_link_is_not_shadowed(sqlite_lib: Lib) -> None:
+    """Kodi and Jellyfin read <name>.nfo before movie.nfo: writing ours beside someone's
+    movie.nfo would override theirs."""
+    lib = sqlite_lib
+    matched(lib)
+    assert lib.cli("organize").exit_code == 0
+    theirs = lib.video / "Films/Heat (1995)/movie.nfo"
+    theirs.write_text("<movie><title>Heat, director's cut</title></movie>")
+    out = json.loads(lib.cli("organize", "--nfo", "--json").stdout)["nfo"]
+    assert HEAT_NFO in [k["path"] for k in out["kept"]]
+    assert not (lib.video / HEAT_NFO).exists()
+    assert theirs.read_text() == "<movie><title>Heat, director's cut</title></movie>"
+    assert sorted(w["path"] for w in out["written"]) == sorted([SHOW_NFO, EPISODE_NFO])
+
+
+def test_an_edit_made_while_the_run_writes_is_kept(tmp_path: Path) -> None:
+    """Our own NFO is replaced only if it is still exactly ours at the moment of writing."""
+    from videotheque.commands.usecases.nfo_writer import _put, content_hash
+
+    path = tmp_path / "Heat (1995).nfo"
+    ours = movie_nfo("Heat", 1995, [("tmdb", "949")])
+    path.write_bytes(ours)
+    path.write_text("<movie><title>edited a moment ago</title></movie>")  # a person, now
+    with pytest.raises(OSError, match="left alone"):
+        _put(str(path), movie_nfo("Heat", 1996, [("tmdb", "949")]), content_hash(ours), "r" * 8)
+    assert path.read_text() == "<movie><title>edited a moment ago</title></movie>"
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary left
+    path.write_bytes(ours)  # still ours: replaced
+    _put(str(path), movie_nfo("Heat", 1996, [("tmdb", "949")]), content_hash(ours), "r" * 8)
+    assert read_nfo(path).year == 1996
