@@ -261,6 +261,25 @@ def test_a_report_that_cannot_be_written_is_said_before_the_pass(
     assert not lib.video.exists() or not any(lib.video.iterdir())
 
 
+def test_a_missing_video_root_is_said_once_not_as_a_conflict_per_link(sqlite_lib: Lib) -> None:
+    lib = sqlite_lib
+    configure(lib)
+    files(lib)
+    assert lib.cli("maintain").exit_code == 0
+    away = lib.root / "video.unmounted"
+    lib.video.rename(away)  # the disk holding the video tree is not mounted
+    out = lib.json("maintain")
+    assert out["exit_code"] == 1
+    organize = next(s for s in out["steps"] if s["step"] == "organize")
+    assert organize["exit_code"] == 3 and "video root" in organize["error"]
+    assert organize["notes"] == []  # not one "conflict" per link
+    assert not lib.video.exists()  # nothing created in its place
+    alone = lib.cli("organize")
+    assert alone.exit_code == 3 and "does not exist" in alone.stderr
+    away.rename(lib.video)
+    assert lib.cli("maintain").exit_code == 0
+
+
 def test_pass_report_holds_the_pass_runs_only(
     sqlite_lib: Lib, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
