@@ -380,3 +380,19 @@ def test_nfo_sidecars_in_a_pass_and_their_folders_told(
         ]
         code, _ = passes(lib)
         assert code == 0 and len(fake.requests) == 1
+
+
+def test_the_pass_report_shows_the_nfo_files_the_pass_wrote(
+    sqlite_lib: Lib, tmp_path: Path
+) -> None:
+    lib = sqlite_lib
+    lib.write("Films/Heat.1995.mkv")
+    lib.write("Films/Heat.1995.nfo", '<movie><title>Heat</title><year>1995</year>'
+              '<uniqueid type="tmdb">949</uniqueid></movie>')  # fmt: skip
+    configure(lib, "\n[organize]\nnfo = true\n")
+    report = tmp_path / "pass.md"
+    result = lib.cli("maintain", "-o", str(report))
+    assert result.exit_code == 0, result.output
+    text = report.read_text()
+    assert "## NFO sidecars written" in text
+    assert "Films/Heat (1995)/Heat (1995).nfo" in text
