@@ -39,6 +39,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import defusedxml.ElementTree as DET
 import httpx
@@ -143,6 +144,13 @@ def _refused(response: httpx.Response, told: list[dict[str, Any]]) -> Delivery:
     if status in (401, 403):
         return Delivery(ok=False, told=told, status=status, auth=True,
                         reason=f"refused the credentials ({status})")  # fmt: skip
+    if response.is_redirect:
+        # Not followed (a token is not sent where config.toml did not say): a person sets
+        # the url to where the server lives now (http -> https, another port).
+        target = urlsplit(response.headers.get("Location", ""))
+        moved = f"{target.scheme}://{target.netloc}" if target.netloc else "another address"
+        why = f"answered {status}, a redirect to {moved}: set its url to that"
+        return Delivery(ok=False, told=told, status=status, auth=True, reason=why)
     return Delivery(ok=False, told=told, status=status, reason=f"answered {status}")
 
 

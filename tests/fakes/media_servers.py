@@ -14,7 +14,8 @@ Each answers the few requests videotheque sends as the real one documents them:
   object for an unknown method or a ``directory`` that is not a string; wrong basic auth
   -> 401.
 
-``delay`` makes every answer late (a slow server); ``status`` forces an answer (503).
+``delay`` makes every answer late (a slow server); ``status`` forces an answer (503);
+``redirect`` answers 308 to another base URL (Jellyfin set to require HTTPS).
 ``requests`` records ``(method, path, query, headers, body)`` of every request.
 """
 
@@ -45,6 +46,7 @@ class FakeMediaServer:
     sections: dict[str, list[str]] = field(default_factory=dict)  # plex: key -> locations
     delay: float = 0.0
     status: int | None = None
+    redirect: str | None = None  # answer 308 to this base URL (a server forcing https)
     requests: list[dict[str, Any]] = field(default_factory=list)
     port: int = 0
     _server: ThreadingHTTPServer | None = None
@@ -89,6 +91,15 @@ class FakeMediaServer:
                               "headers": dict(h.headers.items()), "body": body})  # fmt: skip
         if self.delay:
             time.sleep(self.delay)
+        if self.redirect is not None:
+            try:
+                h.send_response(308)
+                h.send_header("Location", self.redirect + h.path)
+                h.send_header("Content-Length", "0")
+                h.end_headers()
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return None
         if self.status is not None:
             return _send(h, self.status, b"", "text/plain")
         if self.kind in ("jellyfin", "emby"):

@@ -161,3 +161,16 @@ def test_path_mapping_only_rewrites_paths_under_from() -> None:
     assert server_path(cfg, VIDEO, "") == "/media/video"
     other = ServerConfig("j", "jellyfin", "http://x", map_from="/elsewhere", map_to="/m")
     assert server_path(other, VIDEO, "Films/A") == "/srv/lib/video/Films/A"
+
+
+def test_a_redirect_is_not_followed_and_says_where_to_point_the_url() -> None:
+    """Jellyfin set to require HTTPS answers 308: the token is never sent to an address
+    config.toml did not name, and a person is told to change the url."""
+    with (
+        running("jellyfin", token=TOKEN) as there,
+        running("jellyfin", token=TOKEN, redirect=there.url) as here,
+    ):
+        out = deliver(server("jellyfin", here.url), VIDEO, UPDATES, env=ENV)
+    assert not out.ok and out.auth and out.status == 308
+    assert f"a redirect to {there.url}" in (out.reason or "")
+    assert there.requests == []  # not followed
