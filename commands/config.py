@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -412,6 +413,7 @@ def _notify(raw: Any, path: Path) -> tuple[ServerConfig, ...]:
         where = f"{path}: [[notify]] #{i}"
         if not isinstance(entry, dict):
             raise UsageError(f"{where} must be a table")
+        _check_server_entry(entry, where)
         kind = str(entry.get("kind", "")).lower()
         if kind not in KINDS:
             raise UsageError(f"{where}: kind must be one of {', '.join(KINDS)}")
@@ -449,6 +451,45 @@ def _notify(raw: Any, path: Path) -> tuple[ServerConfig, ...]:
             )
         )
     return tuple(out)
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _check_server_entry(entry: dict[str, Any], where: str) -> None:
+    """The text settings of one ``[[notify]]`` entry are text (a name of ``["a"]`` or a
+    ``from = 5`` would be taken as ``"['a']"`` or ``"5"``), and no secret hides in it."""
+    for key in ("name", "token_env", "user", "from", "to"):
+        value = entry.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise UsageError(
+                f"{where}: {key} must be a non-empty string, not {_type_name(value)} "
+                f"({value!r:.40})"
+            )
+    token_env = entry.get("token_env")
+    if token_env is not None and not _ENV_NAME.fullmatch(token_env):
+        raise UsageError(
+            f"{where}: token_env is the NAME of an environment variable (letters, digits "
+            "and _, such as JELLYFIN_TOKEN), not its value nor $NAME"
+        )
+    map_from = entry.get("from")
+    if map_from is not None and not map_from.startswith("/"):
+        raise UsageError(
+            f"{where}: from must be an absolute path (the video root, or a folder above "
+            f"it, as this machine sees it), not {map_from!r:.80}"
+        )
+    url = entry.get("url")
+    if isinstance(url, str):
+        try:
+            parts = urlsplit(url)
+            secret = parts.username is not None or parts.password is not None
+        except ValueError:
+            secret = False  # the url check says what is wrong with it
+        if secret:
+            raise UsageError(
+                f'{where}: never write a user or password in the url; set user = "..." '
+                "and put the password in an environment variable named by token_env"
+            )
 
 
 def _toml_value(value: Any) -> str:

@@ -13,6 +13,7 @@ from types import TracebackType
 from videotheque.commands.errors import LockedError, UsageError
 
 LOCK_NAME = "lock"
+WATCH_LOCK_NAME = "watch.lock"  # held by `watch` for its whole life: one watcher per home
 
 # What this process runs (the CLI sets the command's name): written in the lock file, so
 # that a reader can say "an import is running".
@@ -22,8 +23,8 @@ activity: str | None = None
 class HomeLock:
     """``flock`` on ``<home>/lock``; the file says who holds it and since when."""
 
-    def __init__(self, home: Path, wait: float = 0.0) -> None:
-        self.path = home / LOCK_NAME
+    def __init__(self, home: Path, wait: float = 0.0, name: str = LOCK_NAME) -> None:
+        self.path = home / name
         self.wait = wait
         self.holder: str | None = None  # who held it when acquire() gave up
         self._fd: int | None = None

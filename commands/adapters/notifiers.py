@@ -39,12 +39,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import defusedxml.ElementTree as DET
 import httpx
 
 from videotheque.commands.config import ServerConfig
 
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")  # what a token sent in an HTTP header may hold
 _SEASON = re.compile(r"^(season|saison|staffel|temporada|stagione)\s*\d+$|^specials$", re.I)
 
 
@@ -81,12 +83,35 @@ def deliver(
 ) -> Delivery:
     """Tell ``server`` about ``updates``; never raises for the network or the server."""
     env = os.environ if env is None else env
-    token = env.get(server.token_env) if server.token_env else None
+    # A secrets file edited on Windows or a token pasted with its newline: the blanks around
+    # a token are never part of it.
+    token = (env.get(server.token_env) or "").strip() if server.token_env else None
     if server.token_env and not token:
         return Delivery(
             ok=False, reason=f"the environment variable {server.token_env} is not set",
             auth=True,
         )  # fmt: skip
+    if token and server.kind != "kodi" and not _HEADER_SAFE.fullmatch(token):
+        # httpx would refuse the header with a message quoting it: the token must never
+        # reach a message or an event.
+        return Delivery(
+            ok=False, auth=True,
+            reason=f"the environment variable {server.token_env} holds a character no "
+            "token has (a control character or a non-ASCII one)",
+        )  # fmt: skip
+    delivery = _deliver(server, video_root, updates, token, transport)
+    if token and delivery.reason and token in delivery.reason:  # never shown, never stored
+        delivery.reason = delivery.reason.replace(token, "***")
+    return delivery
+
+
+def _deliver(
+    server: ServerConfig,
+    video_root: str,
+    updates: list[dict[str, Any]],
+    token: str | None,
+    transport: httpx.BaseTransport | None,
+) -> Delivery:
     told = [
         {"folder": u["folder"], "type": u["type"],
          "path": server_path(server, video_root, u["folder"])}
@@ -119,6 +144,13 @@ def _refused(response: httpx.Response, told: list[dict[str, Any]]) -> Delivery:
     if status in (401, 403):
         return Delivery(ok=False, told=told, status=status, auth=True,
                         reason=f"refused the credentials ({status})")  # fmt: skip
+    if response.is_redirect:
+        # Not followed (a token is not sent where config.toml did not say): a person sets
+        # the url to where the server lives now (http -> https, another port).
+        target = urlsplit(response.headers.get("Location", ""))
+        moved = f"{target.scheme}://{target.netloc}" if target.netloc else "another address"
+        why = f"answered {status}, a redirect to {moved}: set its url to that"
+        return Delivery(ok=False, told=told, status=status, auth=True, reason=why)
     return Delivery(ok=False, told=told, status=status, reason=f"answered {status}")
 
 

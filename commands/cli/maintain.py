@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from videotheque.commands.adapters.lock import WATCH_LOCK_NAME, HomeLock
 from videotheque.commands.bootstrap import open_session
 from videotheque.commands.cli.base import (
     DryRunOpt,
@@ -20,6 +21,7 @@ from videotheque.commands.cli.base import (
     print_notices,
 )
 from videotheque.commands.config import load_config, resolve_home
+from videotheque.commands.errors import LockedError
 from videotheque.commands.progress import progress
 from videotheque.domain.paths import visible
 
@@ -84,6 +86,10 @@ def maintain_cmd(
     # httpx, the providers and every use case: imported when a pass runs, not at start-up.
     from videotheque.commands.usecases.maintainer import maintain, options_from_config, pass_line
 
+    if output is not None:  # a wrong -o is said before the pass, not after it ran
+        from videotheque.commands.usecases.reporter import check_output
+
+        check_output(output)
     with open_session(home, store) as session, progress() as bar:
         options = options_from_config(
             session.config.maintain, skip, dry_run=dry_run, min_age=min_age,
@@ -166,8 +172,20 @@ def watch_cmd(
         config.maintain, skip, min_age=min_age, check_oldest=check_oldest,
         nfo=nfo or None,
     )  # fmt: skip
-    code = watch(WatchSettings(home=home, store=store, debounce=quiet, poll=every,
-                               options=options, retry=section.retry),
-                 open_session)  # fmt: skip
+    # One watcher per home: a second would run every pass twice (one after the other).
+    watch_lock = HomeLock(resolve_home(home), name=WATCH_LOCK_NAME)
+    try:
+        watch_lock.acquire()
+    except LockedError:
+        raise LockedError(
+            f"another `watch` is already running on this home ({watch_lock.holder}): "
+            "one is enough; stop it first to start a new one"
+        ) from None
+    try:
+        code = watch(WatchSettings(home=home, store=store, debounce=quiet, poll=every,
+                                   options=options, retry=section.retry),
+                     open_session)  # fmt: skip
+    finally:
+        watch_lock.release()
     if code:
         raise typer.Exit(code)

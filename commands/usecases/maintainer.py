@@ -98,6 +98,7 @@ class StepResult:
     skipped: str | None = None
     notes: list[str] = field(default_factory=list)
     error: str | None = None
+    more_runs: list[str] = field(default_factory=list)  # runs of its own (the NFO writes)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -143,7 +144,8 @@ class PassReport:
 
     @property
     def run_ids(self) -> list[str]:
-        return [r for r in [self.run_id, *(s.run_id for s in self.steps)] if r]
+        steps = [r for s in self.steps for r in (s.run_id, *s.more_runs)]
+        return [r for r in [self.run_id, *steps] if r]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -355,6 +357,7 @@ def _organize(session: Workspace, options: MaintainOptions, result: StepResult) 
         result.counts["nfo_kept"] = len(nfos.kept)
         if nfos.run_id:
             result.notes.append(f"NFO sidecars: run {nfos.run_id}")
+            result.more_runs.append(nfos.run_id)  # in the pass's report (-o) too
     return report, nfos
 
 

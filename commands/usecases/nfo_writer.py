@@ -10,7 +10,9 @@ Kodi / Jellyfin schema:
 - an episode: ``<link name>.nfo``, ``<episodedetails>`` with ``<title>``, ``<showtitle>``,
   ``<season>``, ``<episode>``.
 
-Text is XML-escaped (``xml.sax.saxutils``). A user's NFO is never replaced: a path is
+Text is XML-escaped (``xml.sax.saxutils``); a character XML 1.0 cannot hold at all (a
+control character, a lone surrogate from a badly decoded name, U+FFFE/U+FFFF) becomes
+U+FFFD, so the file always parses. A user's NFO is never replaced: a path is
 written only when nothing is there, or when what is there is exactly what videotheque
 wrote last (its hash, from the ``Sidecar`` events). Each write is recorded *before* the
 file is put in place (a kill in between leaves an event whose file the next run writes),
@@ -68,11 +70,21 @@ def _ids(provider: str | None, provider_id: str | None) -> list[tuple[str, str]]
     return []
 
 
+# What XML 1.0 cannot hold, even as a character reference (its ``Char`` production).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _text(value: str) -> str:
+    """``value`` escaped for XML text or an attribute, with what XML forbids replaced."""
+    return escape(_NOT_XML.sub("\ufffd", value))
+
+
 def _uniqueids(ids: list[tuple[str, str]]) -> list[str]:
     out = []
     for i, (t, v) in enumerate(ids):
         default = ' default="true"' if i == 0 else ""
-        out.append(f"  <uniqueid type={quoteattr(t)}{default}>{escape(v)}</uniqueid>")
+        kind = quoteattr(_NOT_XML.sub("\ufffd", t))
+        out.append(f"  <uniqueid type={kind}{default}>{_text(v)}</uniqueid>")
     return out
 
 
@@ -82,11 +94,11 @@ def _doc(root: str, lines: list[str]) -> bytes:
          "<!-- written by videotheque from its catalog; edit it and it is left alone -->",
          f"<{root}>", *lines, f"</{root}>", ""]
     )  # fmt: skip
-    return body.encode("utf-8", "surrogateescape")
+    return body.encode("utf-8")
 
 
 def _el(tag: str, value: Any) -> list[str]:
-    return [] if value is None or value == "" else [f"  <{tag}>{escape(str(value))}</{tag}>"]
+    return [] if value is None or value == "" else [f"  <{tag}>{_text(str(value))}</{tag}>"]
 
 
 def movie_nfo(title: str, year: int | None, ids: list[tuple[str, str]]) -> bytes:
@@ -161,7 +173,7 @@ def write_nfos(session: Workspace, *, dry_run: bool = False) -> NfoReport:
     with session.read() as con:
         plan = planned(nfo_targets(con))
     # Decide first (nothing recorded), then record: a run only when something is written.
-    decided: list[tuple[str, str, str | None, str, Sidecar | None, bool]] = []
+    decided: list[tuple[str, str, str | None, str, Sidecar | None, str | None]] = []
     for rel, (kind, file_id, data) in plan.items():
         path = os.path.join(root, rel)
         if not os.path.isdir(os.path.dirname(path)):
@@ -186,13 +198,21 @@ def write_nfos(session: Workspace, *, dry_run: bool = False) -> NfoReport:
                 }
             )
             continue
-        decided.append((rel, kind, file_id, digest, known, there is not None))
+        beside = os.path.join(os.path.dirname(path), "movie.nfo")
+        if kind == "movie" and os.path.lexists(beside):
+            # Someone's movie.nfo describes this film (videotheque never writes that name):
+            # a <name>.nfo beside it would win in Kodi and Jellyfin, overriding theirs.
+            why = "a movie.nfo not written by videotheque is beside it"
+            report.kept.append({"path": display(rel), "reason": why})
+            continue
+        decided.append((rel, kind, file_id, digest, known, there))
         report.written.append({"path": display(rel), "kind": kind, "file_id": file_id})
     run_id = "dry-run"
     if not dry_run and decided:
         run = session.start_run("nfo", {"sidecars": len(decided)})
         run_id = report.run_id = run.run_id
-    todo: list[tuple[str, bytes, Sidecar | None, bool]] = []  # (path, data, to save, replace)
+    # (path, data, to save, hash of our own file there to replace: None when nothing is)
+    todo: list[tuple[str, bytes, Sidecar | None, str | None]] = []
     for rel, kind, file_id, digest, known, replace in decided:
         data = plan[rel][2]
         path = os.path.join(root, rel)
@@ -225,7 +245,9 @@ def write_nfos(session: Workspace, *, dry_run: bool = False) -> NfoReport:
     return report
 
 
-def _put(path: str, data: bytes, replace: bool, run_id: str) -> None:
+def _put(path: str, data: bytes, replace: str | None, run_id: str) -> None:
+    """Put ``data`` at ``path``: only where nothing is, or over our own file whose hash is
+    ``replace`` (looked at again now: a person may have edited it since the run decided)."""
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name}.{run_id[:8]}.vtq-tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -234,7 +256,10 @@ def _put(path: str, data: bytes, replace: bool, run_id: str) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        if replace:
+        there = _on_disk(path) if replace is not None else None
+        if there is not None and there != replace:
+            raise OSError(17, "changed since this run looked at it: left alone")
+        if there is not None:
             os.replace(tmp, path)
         else:
             try:

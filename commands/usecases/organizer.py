@@ -30,7 +30,12 @@ from videotheque.commands.adapters.linkops import (
 )
 from videotheque.commands.adapters.linkscan import LinkEntry, Roots, inspect_link, roots_of
 from videotheque.commands.config import Config
-from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from videotheque.commands.errors import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    StorageUnreachableError,
+    UsageError,
+)
 from videotheque.commands.ports import Workspace
 from videotheque.domain.enrichment import ENRICHED, VALIDATED
 from videotheque.domain.ids import link_id
@@ -109,6 +114,12 @@ def organize(
     session: Workspace, *, dry_run: bool = False, arguments: dict[str, Any] | None = None
 ) -> OrganizeReport:
     roots = roots_of(session.config)
+    if not os.path.isdir(roots.video):
+        # Every link would be refused one by one ("outside the video root"): say it once.
+        raise StorageUnreachableError(
+            f"video root {display(roots.video)} does not exist (an unmounted disk?): "
+            "nothing linked; mount it, or create the folder"
+        )
     templates = templates_of(session.config)
     report = OrganizeReport(run_id=None, dry_run=dry_run)
     if dry_run:

@@ -219,12 +219,18 @@ def _resolve_run(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
     return matches[0]
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def check_output(path: Path) -> Path:
+    """``-o FILE`` is a file name in a folder that exists (said before any work is done)."""
     path = path.expanduser()
     if path.is_dir():
         raise UsageError(f"-o {path}: is a folder; give a file name")
     if not path.parent.is_dir():
         raise UsageError(f"-o {path}: folder {path.parent} does not exist")
+    return path
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path = check_output(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         tmp.write_text(text, encoding="utf-8")

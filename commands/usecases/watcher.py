@@ -133,8 +133,16 @@ class Watcher:
                 self.last_locked = str(exc)
             return None
         except VideothequeError as exc:
+            if self.stop.is_set():  # the abandoned pass failed while unwinding: a stop
+                raise _Stop("stopped during a pass") from exc
             self.echo(f"pass failed: {exc}")
             return exc.exit_code
+        except Exception as exc:
+            # A stop lands anywhere, inside a database transaction too, whose cleanup may
+            # then fail ("cannot rollback - no transaction is active"): still a stop.
+            if self.stop.is_set():
+                raise _Stop("stopped during a pass") from exc
+            raise
         finally:
             self.in_pass = False
         self.passes += 1
@@ -308,6 +316,10 @@ def watch(
         return watcher.loop()
     except _Stop:
         return EXIT_OK
+    except Exception:
+        if watcher.stop.is_set():  # what a signal interrupted failed as it unwound
+            return EXIT_OK
+        raise
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -225,6 +225,61 @@ def test_a_token_in_config_is_refused(sqlite_lib: Lib) -> None:
     assert result.exit_code == 2 and "token_env" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("entry", "said"),
+    [
+        ('url = "http://kodi:hunter2@127.0.0.1:8080"', "never write a user or password"),
+        ('url = "http://127.0.0.1:1"\ntoken_env = "$KODI_PASSWORD"', "NAME of an environment"),
+        ('url = "http://127.0.0.1:1"\ntoken_env = 5', "token_env must be a non-empty string"),
+        ('url = "http://127.0.0.1:1"\nname = ["a"]', "name must be a non-empty string"),
+        ('url = "http://127.0.0.1:1"\nfrom = 5\nto = "/data"', "from must be a non-empty"),
+        ('url = "http://127.0.0.1:1"\nfrom = "video"\nto = "/data"', "absolute path"),
+    ],
+)
+def test_a_media_server_entry_of_the_wrong_shape_is_refused(
+    sqlite_lib: Lib, entry: str, said: str
+) -> None:
+    lib = sqlite_lib
+    configure(lib, f'\n[[notify]]\nkind = "kodi"\n{entry}\n')
+    for command in ("maintain", "watch"):
+        result = lib.cli(command)
+        assert result.exit_code == 2, result.output
+        assert said in result.stderr and "Traceback" not in result.output
+        assert "hunter2" not in result.output
+    assert not (lib.video).exists() or not any(lib.video.iterdir())  # nothing ran
+
+
+def test_a_report_that_cannot_be_written_is_said_before_the_pass(
+    sqlite_lib: Lib, tmp_path: Path
+) -> None:
+    lib = sqlite_lib
+    configure(lib)
+    files(lib)
+    result = lib.cli("maintain", "-o", str(tmp_path / "no-such-folder" / "pass.html"))
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+    assert lib.json("runs") == []  # no pass ran: nothing recorded
+    assert not lib.video.exists() or not any(lib.video.iterdir())
+
+
+def test_a_missing_video_root_is_said_once_not_as_a_conflict_per_link(sqlite_lib: Lib) -> None:
+    lib = sqlite_lib
+    configure(lib)
+    files(lib)
+    assert lib.cli("maintain").exit_code == 0
+    away = lib.root / "video.unmounted"
+    lib.video.rename(away)  # the disk holding the video tree is not mounted
+    out = lib.json("maintain")
+    assert out["exit_code"] == 1
+    organize = next(s for s in out["steps"] if s["step"] == "organize")
+    assert organize["exit_code"] == 3 and "video root" in organize["error"]
+    assert organize["notes"] == []  # not one "conflict" per link
+    assert not lib.video.exists()  # nothing created in its place
+    alone = lib.cli("organize")
+    assert alone.exit_code == 3 and "does not exist" in alone.stderr
+    away.rename(lib.video)
+    assert lib.cli("maintain").exit_code == 0
+
+
 def test_pass_report_holds_the_pass_runs_only(
     sqlite_lib: Lib, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -325,3 +380,19 @@ def test_nfo_sidecars_in_a_pass_and_their_folders_told(
         ]
         code, _ = passes(lib)
         assert code == 0 and len(fake.requests) == 1
+
+
+def test_the_pass_report_shows_the_nfo_files_the_pass_wrote(
+    sqlite_lib: Lib, tmp_path: Path
+) -> None:
+    lib = sqlite_lib
+    lib.write("Films/Heat.1995.mkv")
+    lib.write("Films/Heat.1995.nfo", '<movie><title>Heat</title><year>1995</year>'
+              '<uniqueid type="tmdb">949</uniqueid></movie>')  # fmt: skip
+    configure(lib, "\n[organize]\nnfo = true\n")
+    report = tmp_path / "pass.md"
+    result = lib.cli("maintain", "-o", str(report))
+    assert result.exit_code == 0, result.output
+    text = report.read_text()
+    assert "## NFO sidecars written" in text
+    assert "Films/Heat (1995)/Heat (1995).nfo" in text

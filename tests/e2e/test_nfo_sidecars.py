@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.conftest import Lib
 from videotheque.commands.adapters.providers.nfo import read_nfo
@@ -105,3 +106,53 @@ def test_hostile_titles_are_escaped_and_read_back(tmp_path: Path) -> None:
     assert (read_nfo(path).kind, read_nfo(path).ids.tvdb) == ("series", "81189")
     path.write_bytes(episode_nfo(title, 3, 7, None))
     assert (read_nfo(path).kind, read_nfo(path).title) == ("episode", f"{title} S03E07")
+
+
+def test_characters_xml_cannot_hold_never_break_the_file(tmp_path: Path) -> None:
+    """A provider's title with a control character or a lone surrogate (JSON may carry
+    both) still gives a well-formed NFO: those characters become U+FFFD, the rest stays."""
+    import xml.etree.ElementTree as ET
+
+    title = "Bad\x01Title\x0b \udce9t\ufffe & <b> \x85 \U0001f600"
+    shown = "Bad\ufffdTitle\ufffd \ufffdt\ufffd & <b> \x85 \U0001f600"
+    path = tmp_path / "movie.nfo"
+    for data in (movie_nfo(title, 2001, [("tmdb", "12")]), tvshow_nfo(title, 2001,
+                 [("tvdb", "81189")]), episode_nfo(title, 1, 2, None)):  # fmt: skip
+        path.write_bytes(data)
+        root = ET.fromstring(data)  # well-formed for any XML 1.0 parser
+        assert root.findtext("title", "").startswith(shown)
+        info = read_nfo(path)
+        assert info.title is not None and info.title.startswith(" ".join(shown.split()))
+    assert read_nfo(path).kind == "episode"
+
+
+def test_a_users_movie_nfo_beside_the_link_is_not_shadowed(sqlite_lib: Lib) -> None:
+    """Kodi and Jellyfin read <name>.nfo before movie.nfo: writing ours beside someone's
+    movie.nfo would override theirs."""
+    lib = sqlite_lib
+    matched(lib)
+    assert lib.cli("organize").exit_code == 0
+    theirs = lib.video / "Films/Heat (1995)/movie.nfo"
+    theirs.write_text("<movie><title>Heat, director's cut</title></movie>")
+    out = json.loads(lib.cli("organize", "--nfo", "--json").stdout)["nfo"]
+    assert HEAT_NFO in [k["path"] for k in out["kept"]]
+    assert not (lib.video / HEAT_NFO).exists()
+    assert theirs.read_text() == "<movie><title>Heat, director's cut</title></movie>"
+    assert sorted(w["path"] for w in out["written"]) == sorted([SHOW_NFO, EPISODE_NFO])
+
+
+def test_an_edit_made_while_the_run_writes_is_kept(tmp_path: Path) -> None:
+    """Our own NFO is replaced only if it is still exactly ours at the moment of writing."""
+    from videotheque.commands.usecases.nfo_writer import _put, content_hash
+
+    path = tmp_path / "Heat (1995).nfo"
+    ours = movie_nfo("Heat", 1995, [("tmdb", "949")])
+    path.write_bytes(ours)
+    path.write_text("<movie><title>edited a moment ago</title></movie>")  # a person, now
+    with pytest.raises(OSError, match="left alone"):
+        _put(str(path), movie_nfo("Heat", 1996, [("tmdb", "949")]), content_hash(ours), "r" * 8)
+    assert path.read_text() == "<movie><title>edited a moment ago</title></movie>"
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary left
+    path.write_bytes(ours)  # still ours: replaced
+    _put(str(path), movie_nfo("Heat", 1996, [("tmdb", "949")]), content_hash(ours), "r" * 8)
+    assert read_nfo(path).year == 1996

@@ -252,3 +252,54 @@ def test_a_server_that_comes_back_is_told_by_a_poll(sqlite_lib: Lib) -> None:
     assert retries and all("notify" in r and "import" not in r.split("pass done")[0]
                            for r in retries)  # only the notify step runs  # fmt: skip
     assert [u["Path"].rsplit("/", 1)[-1] for u in fake.jellyfin_updates()] == ["Heat (1995)"]
+
+
+def test_a_second_watch_on_the_same_home_refuses(sqlite_lib: Lib) -> None:
+    """Two watchers would run every pass twice: the second says who watches and exits 4."""
+    lib = sqlite_lib
+    configure(lib)
+    lib.write("Films/Heat.1995.mkv")
+    with watching(lib, "--debounce", "0.5") as w:
+        w.wait_for("pass done")
+        second = lib.cli("watch", "--debounce", "0.5")
+        assert second.exit_code == 4
+        assert "another `watch` is already running" in second.stderr
+        assert f"pid {w.proc.pid}" in second.stderr
+        assert w.proc.poll() is None  # the first one goes on
+        assert w.stop() == 0
+    # Once it stopped, a new one may start (the lock went with it).
+    with watching(lib, "--debounce", "0.5") as w:
+        w.wait_for("pass done")
+        assert w.stop() == 0
+    assert [c for c, _ in runs(lib)].count("maintain") == 2
+
+
+def test_a_stop_whose_pass_fails_while_unwinding_still_exits_0(sqlite_lib: Lib) -> None:
+    """SIGTERM lands anywhere, inside a DuckDB transaction too, whose cleanup then fails
+    ("cannot rollback - no transaction is active"): that is still a clean stop, exit 0."""
+    from videotheque.commands.bootstrap import open_session
+    from videotheque.commands.usecases.watcher import WatchSettings, watch
+
+    lib = sqlite_lib
+    configure(lib)
+    lib.write("Films/Heat.1995.mkv")
+    said: list[str] = []
+
+    @contextmanager
+    def interrupted(home: Path | None, store: str | None) -> Iterator[object]:
+        with open_session(home, store) as session:
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)  # the real handler, in the pass
+                time.sleep(WAIT)
+            finally:
+                raise RuntimeError(
+                    "TransactionContext Error: cannot rollback - no transaction is active"
+                )
+            yield session
+
+    settings = WatchSettings(home=lib.home, debounce=0.5)
+    before = signal.getsignal(signal.SIGTERM)
+    assert watch(settings, interrupted, echo=said.append) == 0  # type: ignore[arg-type]
+    assert any("SIGTERM: abandoning the pass" in s for s in said)
+    assert said[-1] == "stopped"
+    assert signal.getsignal(signal.SIGTERM) == before  # the caller's handler is back

@@ -2,16 +2,20 @@
 
 Each answers the few requests videotheque sends as the real one documents them:
 
-- Jellyfin / Emby: ``POST /Library/Media/Updated`` -> 204 No Content; a missing or wrong
-  token (``Authorization: MediaBrowser Token="..."`` or ``X-Emby-Token``) -> 401.
+- Jellyfin / Emby: ``POST /Library/Media/Updated`` -> 204 No Content; a body that is not
+  ``application/json`` -> 415; a missing or wrong token -> 401. Jellyfin reads the token
+  from ``Authorization: MediaBrowser Token="..."`` only (10.12 and later switch the legacy
+  ``X-Emby-Token`` off by default); Emby from ``X-Emby-Token``.
 - Plex: ``GET /library/sections`` -> the XML ``MediaContainer`` of ``Directory`` elements,
   each with its ``Location`` paths; ``GET /library/sections/{key}/refresh?path=...`` -> 200
   (an unknown section 404); a wrong ``X-Plex-Token`` -> 401 with Plex's HTML page.
-- Kodi: ``POST /jsonrpc`` -> ``{"id", "jsonrpc": "2.0", "result": "OK"}`` for
-  ``VideoLibrary.Scan``, a JSON-RPC error object for an unknown method; wrong basic auth
+- Kodi: ``POST /jsonrpc`` (``Content-Type: application/json``, else 415) ->
+  ``{"id", "jsonrpc": "2.0", "result": "OK"}`` for ``VideoLibrary.Scan``, a JSON-RPC error
+  object for an unknown method or a ``directory`` that is not a string; wrong basic auth
   -> 401.
 
-``delay`` makes every answer late (a slow server); ``status`` forces an answer (503).
+``delay`` makes every answer late (a slow server); ``status`` forces an answer (503);
+``redirect`` answers 308 to another base URL (Jellyfin set to require HTTPS).
 ``requests`` records ``(method, path, query, headers, body)`` of every request.
 """
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -41,6 +46,7 @@ class FakeMediaServer:
     sections: dict[str, list[str]] = field(default_factory=dict)  # plex: key -> locations
     delay: float = 0.0
     status: int | None = None
+    redirect: str | None = None  # answer 308 to this base URL (a server forcing https)
     requests: list[dict[str, Any]] = field(default_factory=list)
     port: int = 0
     _server: ThreadingHTTPServer | None = None
@@ -85,6 +91,15 @@ class FakeMediaServer:
                               "headers": dict(h.headers.items()), "body": body})  # fmt: skip
         if self.delay:
             time.sleep(self.delay)
+        if self.redirect is not None:
+            try:
+                h.send_response(308)
+                h.send_header("Location", self.redirect + h.path)
+                h.send_header("Content-Length", "0")
+                h.end_headers()
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return None
         if self.status is not None:
             return _send(h, self.status, b"", "text/plain")
         if self.kind in ("jellyfin", "emby"):
@@ -94,14 +109,19 @@ class FakeMediaServer:
         return self._kodi(h, method, parts.path, body)
 
     def _jellyfin(self, h: BaseHTTPRequestHandler, method: str, path: str, body: bytes) -> None:
-        auth = h.headers.get("Authorization", "")
-        token = h.headers.get("X-Emby-Token") or (
-            auth.split('Token="', 1)[1].split('"', 1)[0] if 'Token="' in auth else None
-        )
+        if self.kind == "emby":
+            token = h.headers.get("X-Emby-Token")
+        else:
+            auth = re.match(
+                r'MediaBrowser\s.*Token="?([^",]+)"?', h.headers.get("Authorization", "")
+            )
+            token = auth.group(1) if auth else None
         if token != self.token:
             return _send(h, 401, b"", "text/plain")
         if method != "POST" or path != "/Library/Media/Updated":
             return _send(h, 404, b"", "text/plain")
+        if not (h.headers.get("Content-Type") or "").startswith("application/json"):
+            return _send(h, 415, b'{"title":"Unsupported Media Type"}', "application/json")
         try:
             data = json.loads(body)
             assert isinstance(data["Updates"], list)
@@ -142,6 +162,8 @@ class FakeMediaServer:
             return _send(h, 401, b"401 Unauthorized", "text/plain")
         if method != "POST" or path != "/jsonrpc":
             return _send(h, 404, b"", "text/plain")
+        if not (h.headers.get("Content-Type") or "").startswith("application/json"):
+            return _send(h, 415, b"", "text/plain")
         try:
             call = json.loads(body)
         except ValueError:
@@ -150,6 +172,9 @@ class FakeMediaServer:
             return _send(h, 200, json.dumps(answer).encode(), "application/json")
         if call.get("method") != "VideoLibrary.Scan":
             answer = {"error": {"code": -32601, "message": "Method not found."},
+                      "id": call.get("id"), "jsonrpc": "2.0"}  # fmt: skip
+        elif not isinstance((call.get("params") or {}).get("directory", ""), str):
+            answer = {"error": {"code": -32602, "message": "Invalid params."},
                       "id": call.get("id"), "jsonrpc": "2.0"}  # fmt: skip
         else:
             answer = {"id": call.get("id"), "jsonrpc": "2.0", "result": "OK"}

@@ -52,6 +52,37 @@ def test_a_wrong_token_is_an_auth_failure_that_never_shows_the_token() -> None:
     assert TOKEN not in (out.reason or "")
 
 
+def test_jellyfin_refuses_the_legacy_header_we_never_send_it() -> None:
+    """Jellyfin 10.12+ ignores X-Emby-Token by default: the fake does too, so a client
+    sending it would fail here as it would against a real server."""
+    import httpx
+
+    with running("jellyfin", token=TOKEN) as fake:
+        legacy = httpx.post(f"{fake.url}/Library/Media/Updated", json={"Updates": []},
+                            headers={"X-Emby-Token": TOKEN})  # fmt: skip
+        out = deliver(server("jellyfin", fake.url), VIDEO, UPDATES, env=ENV)
+    assert legacy.status_code == 401
+    assert out.ok and "X-Emby-Token" not in fake.requests[-1]["headers"]
+
+
+def test_a_token_with_its_newline_is_sent_without_it() -> None:
+    with running("jellyfin", token=TOKEN) as fake:
+        out = deliver(
+            server("jellyfin", fake.url), VIDEO, UPDATES, env={"MS_TOKEN": TOKEN + "\r\n"}
+        )
+    assert out.ok and out.status == 204
+
+
+@pytest.mark.parametrize("kind", ["jellyfin", "emby", "plex"])
+def test_a_token_no_header_can_carry_is_refused_without_showing_it(kind: str) -> None:
+    bad = "s3cret\x01inside"
+    with running(kind, token=bad, sections={"1": [VIDEO]}) as fake:
+        out = deliver(server(kind, fake.url), VIDEO, UPDATES, env={"MS_TOKEN": bad})
+    assert not out.ok and out.auth and "MS_TOKEN" in (out.reason or "")
+    assert "s3cret" not in (out.reason or "")
+    assert fake.requests == []
+
+
 def test_an_unset_token_variable_is_reported_without_a_request() -> None:
     with running("jellyfin", token=TOKEN) as fake:
         out = deliver(server("jellyfin", fake.url), VIDEO, UPDATES, env={})
@@ -130,3 +161,16 @@ def test_path_mapping_only_rewrites_paths_under_from() -> None:
     assert server_path(cfg, VIDEO, "") == "/media/video"
     other = ServerConfig("j", "jellyfin", "http://x", map_from="/elsewhere", map_to="/m")
     assert server_path(other, VIDEO, "Films/A") == "/srv/lib/video/Films/A"
+
+
+def test_a_redirect_is_not_followed_and_says_where_to_point_the_url() -> None:
+    """Jellyfin set to require HTTPS answers 308: the token is never sent to an address
+    config.toml did not name, and a person is told to change the url."""
+    with (
+        running("jellyfin", token=TOKEN) as there,
+        running("jellyfin", token=TOKEN, redirect=there.url) as here,
+    ):
+        out = deliver(server("jellyfin", here.url), VIDEO, UPDATES, env=ENV)
+    assert not out.ok and out.auth and out.status == 308
+    assert f"a redirect to {there.url}" in (out.reason or "")
+    assert there.requests == []  # not followed
