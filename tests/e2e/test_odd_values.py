@@ -107,3 +107,25 @@ def test_runs_limit_beyond_bigint_lists_them_all(sqlite_lib: Lib) -> None:
     result = sqlite_lib.cli("runs", "--json", "--limit", str(2**63))
     assert result.exit_code == 0, result.output
     assert [r["command"] for r in json.loads(result.stdout)] == ["import"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["report"], ["report", "--format", "md"], ["catalog"], ["catalog", "--json"], ["runs"],
+     ["status", "--json"], ["sql", "SELECT * FROM range(100000)", "--format", "csv"]],
+)  # fmt: skip
+def test_a_reader_that_goes_away_is_no_error_message(sqlite_lib: Lib, command: list[str]) -> None:
+    """`videotheque report | head -c 10`: the pipe closes before the output is written. The
+    command stops quietly (exit 1, as a findings exit would), with no `Broken pipe` error
+    line and no `Exception ignored` from Python's exit."""
+    sqlite_lib.write("Films/Heat (1995)/Heat (1995).mkv")
+    assert sqlite_lib.cli("import").exit_code == 0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "videotheque", *command, "--home", str(sqlite_lib.home)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before anything is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1, err
+    assert err == "", err
