@@ -25,7 +25,10 @@ DEFAULT_TEMPLATES: dict[str, str] = {
 MAX_NAME_BYTES = 255
 
 _EMPTY_BRACKETS = re.compile(r"\s*(\(\s*\)|\[\s*\])")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Dropped from a title before it names a file: control characters, and the bidi
+# embeddings, overrides and isolates that make a name read backwards (a provider's title
+# "Alien\u202e4pm.exe" would show in a file manager as "Alienexe.mp4").
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SPACES = re.compile(r"\s+")
 _UNSAFE = str.maketrans(
     {"/": "-", "\\": "-", ":": " -", "*": "", "?": "", '"': "'", "<": "", ">": "", "|": "-"}

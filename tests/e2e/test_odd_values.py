@@ -129,3 +129,23 @@ def test_a_reader_that_goes_away_is_no_error_message(sqlite_lib: Lib, command: l
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 1, err
     assert err == "", err
+
+
+def test_link_names_never_read_backwards(sqlite_lib: Lib) -> None:
+    """A title with a bidi override (from a file name or a provider) names no link: in a
+    file manager or a media server, `Spoof\u202e4pm.exe` reads as `Spoofexe.mp4`."""
+    sqlite_lib.write("Films/Spoof\u202e4pm.exe (2002)/Spoof\u202e4pm.exe (2002).mkv")
+    sqlite_lib.write("Films/Iso\u2067late (2003)/Iso\u2067late (2003).mkv")
+    with open(sqlite_lib.home / "config.toml", "a", encoding="utf-8") as f:
+        f.write("\n[media]\nanalyze_on_import = false\n")
+    assert sqlite_lib.cli("import").exit_code == 0
+    result = sqlite_lib.cli("organize", "--json")
+    assert result.exit_code == 0, result.output
+    links = sorted(
+        str(p.relative_to(sqlite_lib.video)) for p in sqlite_lib.video.rglob("*") if p.is_symlink()
+    )
+    assert links == [
+        "Films/Isolate (2003)/Isolate (2003).mkv",
+        "Films/Spoof4pm.exe (2002)/Spoof4pm.exe (2002).mkv",
+    ]
+    assert all(p.resolve().is_file() for p in sqlite_lib.video.rglob("*.mkv"))
