@@ -22,6 +22,7 @@ import platformdirs
 from videotheque.commands.errors import NotInitialisedError, UsageError
 from videotheque.domain.media_facts import language_code
 from videotheque.domain.media_server import KINDS
+from videotheque.domain.paths import display, is_exact_utf8
 
 DEFAULT_EXTENSIONS = (
     "mkv", "mp4", "avi", "m4v", "mov", "wmv", "ts", "m2ts", "webm", "mpg", "mpeg",
@@ -527,8 +528,17 @@ def save_config(config: Config) -> None:
 
 
 def resolve_home(home: Path | None) -> Path:
-    """The home a command works in: ``--home``, else $VIDEOTHEQUE_HOME or the default."""
-    return (home or default_home()).expanduser().absolute()
+    """The home a command works in: ``--home``, else $VIDEOTHEQUE_HOME or the default.
+
+    Its path must be valid UTF-8: DuckDB cannot open a file under a name that is not
+    (``std::bad_cast``), so such a home is refused before anything is created there."""
+    path = (home or default_home()).expanduser().absolute()
+    if not is_exact_utf8(str(path)):
+        raise UsageError(
+            f"home {display(str(path))}: its path is not valid UTF-8, where the projection "
+            "(DuckDB) cannot be opened: choose another folder"
+        )
+    return path
 
 
 def resolve_store(store: str | None, config: Config) -> str | None:

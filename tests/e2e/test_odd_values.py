@@ -5,8 +5,10 @@ the system's clocks never reach them."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -149,3 +151,25 @@ def test_link_names_never_read_backwards(sqlite_lib: Lib) -> None:
         "Films/Spoof4pm.exe (2002)/Spoof4pm.exe (2002).mkv",
     ]
     assert all(p.resolve().is_file() for p in sqlite_lib.video.rglob("*.mkv"))
+
+
+@pytest.mark.parametrize("how", ["--home", "VIDEOTHEQUE_HOME"])
+def test_a_home_whose_path_is_not_utf8_is_refused_before_anything_is_made(
+    tmp_path: Path, how: str
+) -> None:
+    """DuckDB cannot open a file under a name that is not UTF-8 (a RuntimeError,
+    std::bad_cast, at the first import): `init` refuses such a home (exit 2) and creates
+    nothing, and every other command says the same."""
+    home = os.fsdecode(bytes(tmp_path) + b"/home\xff")
+    (tmp_path / "lib" / "storage").mkdir(parents=True)
+    env = {**os.environ, "VIDEOTHEQUE_HOME": home} if how == "VIDEOTHEQUE_HOME" else None
+    extra = ["--home", home] if how == "--home" else []
+    for args in (["init", str(tmp_path / "lib")], ["import"], ["status"]):
+        run = subprocess.run(
+            [sys.executable, "-m", "videotheque", *args, *extra],
+            capture_output=True, env=env, timeout=120,
+        )  # fmt: skip
+        err = run.stderr.decode("utf-8", "replace")
+        assert run.returncode == 2, err
+        assert "not valid UTF-8" in err and "Traceback" not in err
+    assert not os.path.exists(os.fsencode(home))
