@@ -11,8 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from tests.conftest import Lib
+from videotheque.commands.cli.app import app
 
 BAD_CONFIG = [
     # A media server's URL that urllib/httpx cannot use: refused when the config is read,
@@ -173,3 +175,25 @@ def test_a_home_whose_path_is_not_utf8_is_refused_before_anything_is_made(
         assert run.returncode == 2, err
         assert "not valid UTF-8" in err and "Traceback" not in err
     assert not os.path.exists(os.fsencode(home))
+
+
+@pytest.mark.parametrize("flag", [None, "--storage", "--video", "--trash", "--store"])
+def test_init_refuses_roots_whose_path_config_toml_cannot_hold(
+    tmp_path: Path, flag: str | None
+) -> None:
+    """config.toml is UTF-8: a root whose path is not (a UnicodeEncodeError traceback when
+    init wrote it) is a usage error naming it, and nothing is written."""
+    odd = os.fsdecode(bytes(tmp_path) + b"/R\xff")
+    os.makedirs(os.fsencode(odd) + b"/storage")
+    home = tmp_path / "home"
+    if flag is None:
+        args = ["init", odd]
+    elif flag == "--store":
+        args = ["init", str(tmp_path / "lib"), "--store", f"sqlite://{odd}/events.sqlite"]
+    else:
+        args = ["init", str(tmp_path / "lib"), flag, odd]
+    result = CliRunner().invoke(app, [*args, "--home", str(home)], catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    assert "is not valid UTF-8" in result.stderr
+    assert not (home / "config.toml").exists()
+    assert not os.path.exists(os.fsencode(odd) + b"/events.sqlite")
