@@ -160,6 +160,16 @@ def leading_out(roots: Roots, entries: list[LinkEntry]) -> list[LinkEntry]:
     return out
 
 
+def really_working(roots: Roots, entry: LinkEntry) -> bool:
+    """A link whose text names no place in storage (another link, in the video tree) but
+    that, followed to its end, reaches a file or folder in storage: working, as ``check``
+    judges it, not a link leading outside."""
+    if entry.problem != OUTSIDE:
+        return False
+    path = posixpath.join(roots.video, entry.link)
+    return os.path.exists(path) and roots.really_inside(path) is not None
+
+
 def resolve_text(text: str, link_dir_abs: str) -> str:
     """The absolute, normalised path a link's text names, seen from its folder."""
     if text.startswith("/"):

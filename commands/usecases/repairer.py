@@ -33,6 +33,7 @@ from videotheque.commands.adapters.linkscan import (
     LinkEntry,
     Roots,
     leading_out,
+    really_working,
     roots_of,
     scan_links,
 )
@@ -145,7 +146,9 @@ def repair_links(
     report.errors = [{"path": display(p), "reason": r} for p, r in scan.errors]
     # Broken by their text, and those whose text names storage but that really lead out
     # of it (a folder of storage replaced by a symlink to elsewhere): as `check` sees them.
-    broken = sorted(scan.broken + leading_out(roots, scan.links), key=lambda e: e.link)
+    # A link to a link that ends in storage is working (`check` does not list it either).
+    found = [e for e in scan.broken if not really_working(roots, e)]
+    broken = sorted(found + leading_out(roots, scan.links), key=lambda e: e.link)
     report.broken = len(broken)
     proposals = plan_repairs(session, roots, broken, parser)
 

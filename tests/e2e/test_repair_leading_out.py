@@ -61,3 +61,30 @@ def test_a_link_leading_out_through_a_symlinked_folder_is_broken(
     kept = lib.trash / quarantined[0]["trash_path"]
     assert kept.is_symlink() and os.readlink(kept) == text  # the link itself, unchanged
     assert (tmp_path / "elsewhere" / "Alien (1979)" / "Alien (1979).mkv").is_file()
+
+
+def test_a_link_to_a_link_that_ends_in_storage_is_working(sqlite_lib: Lib) -> None:
+    """An alias in the video tree (a link to the organized link, by absolute path) works
+    and `check` lists nothing: `repair-links --quarantine-orphans` took it for a link
+    leading outside storage and moved it to the trash."""
+    lib = sqlite_lib
+    lib.write(FILM)
+    with open(lib.home / "config.toml", "a", encoding="utf-8") as f:
+        f.write("\n[media]\nanalyze_on_import = false\n")
+    assert lib.cli("import").exit_code == 0
+    assert lib.cli("organize").exit_code == 0
+    alias = lib.video / "Alien.mkv"
+    alias.symlink_to(lib.video / FILM)  # -> the link -> the file in storage
+    again = lib.video / "Alien again.mkv"
+    again.symlink_to("Alien.mkv")
+    out = lib.video / "Trash.mkv"
+    out.symlink_to(lib.trash)  # a folder outside storage: broken for both
+
+    check = json.loads(lib.cli("check", "--json").stdout)
+    assert [s["link"] for s in check["stray_links"]] == ["Trash.mkv"]
+    result = lib.cli("repair-links", "--auto", "--quarantine-orphans", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["broken"] == 1
+    assert [q["link"] for q in report["quarantined"]] == ["Trash.mkv"]
+    assert alias.is_symlink() and again.is_symlink() and again.resolve().is_file()
