@@ -23,6 +23,7 @@ import platformdirs
 from videotheque.commands.errors import NotInitialisedError, UsageError
 from videotheque.domain.media_facts import language_code
 from videotheque.domain.media_server import KINDS
+from videotheque.domain.paths import display, is_exact_utf8
 
 DEFAULT_EXTENSIONS = (
     "mkv", "mp4", "avi", "m4v", "mov", "wmv", "ts", "m2ts", "webm", "mpg", "mpeg",
@@ -184,6 +185,15 @@ def _positive(value: Any) -> bool:
     return _is_number(value) and value > 0
 
 
+# The longest wait a setting may ask for (a timeout, a pause): as the CLI's --timeout
+# options. Beyond it the system's timers overflow (``1e300`` s is no wait a clock can hold).
+MAX_WAIT = 86400
+
+
+def _wait(value: Any) -> bool:
+    return _positive(value) and value <= MAX_WAIT
+
+
 def _non_negative(value: Any) -> bool:
     return _is_number(value) and value >= 0
 
@@ -230,9 +240,9 @@ SCHEMA: dict[str, dict[str, tuple[str, Check]]] = {
         "floor": ("a number", _is_number),
         "rate_tmdb": ("a number of requests per second from 0.01 to 1000", _rate),
         "rate_tvdb": ("a number of requests per second from 0.01 to 1000", _rate),
-        "timeout": ("a number of seconds > 0", _positive),
+        "timeout": (f"a number of seconds > 0, at most {MAX_WAIT}", _wait),
         "retries": ("a whole number >= 0", _count(0)),
-        "max_wait": ("a number of seconds > 0", _positive),
+        "max_wait": (f"a number of seconds > 0, at most {MAX_WAIT}", _wait),
     },
     "media": {
         "analyze_on_import": ("true or false", _is_bool),
@@ -240,7 +250,7 @@ SCHEMA: dict[str, dict[str, tuple[str, Check]]] = {
             f"a whole number from 1 to {MAX_WORKERS}",
             lambda v: _count(1)(v) and v <= MAX_WORKERS,
         ),
-        "timeout": ("a number of seconds > 0", _positive),
+        "timeout": (f"a number of seconds > 0, at most {MAX_WAIT}", _wait),
         "languages": ("a list of language codes (strings)", _str_list),
     },
     "organize": {
@@ -254,9 +264,12 @@ SCHEMA: dict[str, dict[str, tuple[str, Check]]] = {
         "min_age": ("a number of seconds >= 0", _non_negative),
     },
     "watch": {
-        "debounce": ("a number of seconds >= 0", _non_negative),
-        "poll": ("a number of seconds > 0", _positive),
-        "retry": ("a number of seconds > 0", _positive),
+        "debounce": (
+            f"a number of seconds >= 0, at most {MAX_WAIT}",
+            lambda v: _non_negative(v) and v <= MAX_WAIT,
+        ),
+        "poll": (f"a number of seconds > 0, at most {MAX_WAIT}", _wait),
+        "retry": (f"a number of seconds > 0, at most {MAX_WAIT}", _wait),
     },
 }
 
@@ -418,8 +431,11 @@ def _notify(raw: Any, path: Path) -> tuple[ServerConfig, ...]:
         if kind not in KINDS:
             raise UsageError(f"{where}: kind must be one of {', '.join(KINDS)}")
         url = entry.get("url")
-        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
-            raise UsageError(f"{where}: url must be an http:// or https:// URL")
+        if not isinstance(url, str) or not _http_url(url):
+            raise UsageError(
+                f"{where}: url must be an http:// or https:// URL with a host "
+                f"(and a port from 1 to 65535), not {url!r:.80}"
+            )
         if "token" in entry:
             raise UsageError(
                 f"{where}: never write a token in config.toml; put it in an environment "
@@ -432,12 +448,12 @@ def _notify(raw: Any, path: Path) -> tuple[ServerConfig, ...]:
         map_from, map_to = entry.get("from"), entry.get("to")
         if (map_from is None) != (map_to is None):
             raise UsageError(f"{where}: give both from and to (a path mapping), or neither")
-        try:
-            timeout = float(entry.get("timeout", DEFAULT_NOTIFY_TIMEOUT))
-        except (TypeError, ValueError):
-            raise UsageError(f"{where}: timeout must be a number of seconds") from None
-        if timeout <= 0:
-            raise UsageError(f"{where}: timeout must be > 0")
+        timeout = entry.get("timeout", DEFAULT_NOTIFY_TIMEOUT)
+        if not _wait(timeout):
+            raise UsageError(
+                f"{where}: timeout must be a number of seconds > 0, at most {MAX_WAIT}, "
+                f"not {_type_name(timeout)} ({timeout!r:.40})"
+            )
         out.append(
             ServerConfig(
                 name=name,
@@ -447,7 +463,7 @@ def _notify(raw: Any, path: Path) -> tuple[ServerConfig, ...]:
                 user=str(entry["user"]) if entry.get("user") else None,
                 map_from=str(map_from).rstrip("/") if map_from is not None else None,
                 map_to=str(map_to).rstrip("/") if map_to is not None else None,
-                timeout=timeout,
+                timeout=float(timeout),
             )
         )
     return tuple(out)
@@ -490,6 +506,17 @@ def _check_server_entry(entry: dict[str, Any], where: str) -> None:
                 f'{where}: never write a user or password in the url; set user = "..." '
                 "and put the password in an environment variable named by token_env"
             )
+
+
+def _http_url(url: str) -> bool:
+    """An http(s) URL whose host and port can be used (``http://[::1`` and a port of
+    99999 are not: urllib and httpx would raise on them, later)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and port != 0
 
 
 def _toml_value(value: Any) -> str:
@@ -542,8 +569,17 @@ def save_config(config: Config) -> None:
 
 
 def resolve_home(home: Path | None) -> Path:
-    """The home a command works in: ``--home``, else $VIDEOTHEQUE_HOME or the default."""
-    return (home or default_home()).expanduser().absolute()
+    """The home a command works in: ``--home``, else $VIDEOTHEQUE_HOME or the default.
+
+    Its path must be valid UTF-8: DuckDB cannot open a file under a name that is not
+    (``std::bad_cast``), so such a home is refused before anything is created there."""
+    path = (home or default_home()).expanduser().absolute()
+    if not is_exact_utf8(str(path)):
+        raise UsageError(
+            f"home {display(str(path))}: its path is not valid UTF-8, where the projection "
+            "(DuckDB) cannot be opened: choose another folder"
+        )
+    return path
 
 
 def resolve_store(store: str | None, config: Config) -> str | None:

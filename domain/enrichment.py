@@ -38,7 +38,10 @@ def parse_key(text: str) -> tuple[str, str]:
     if not sep or provider not in PROVIDERS or not provider_id.strip():
         raise DomainError(f"{text!r} is not PROVIDER:ID (tmdb:603, tvdb:81189)")
     provider_id = provider_id.strip()
-    if provider != "nfo" and not provider_id.isdigit():
+    # ASCII digits, not zero: str.isdigit() also takes "١٢" and "²", which no provider uses.
+    if provider != "nfo" and not (
+        provider_id.isascii() and provider_id.isdigit() and int(provider_id) > 0
+    ):
         raise DomainError(f"{text!r}: a {provider} id is a number")
     return provider, provider_id
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import string
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,10 @@ DEFAULT_TEMPLATES: dict[str, str] = {
 MAX_NAME_BYTES = 255
 
 _EMPTY_BRACKETS = re.compile(r"\s*(\(\s*\)|\[\s*\])")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Dropped from a title before it names a file: control characters, and the bidi
+# embeddings, overrides and isolates that make a name read backwards (a provider's title
+# "Alien\u202e4pm.exe" would show in a file manager as "Alienexe.mp4").
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SPACES = re.compile(r"\s+")
 _UNSAFE = str.maketrans(
     {"/": "-", "\\": "-", ":": " -", "*": "", "?": "", '"': "'", "<": "", ">": "", "|": "-"}
@@ -120,8 +124,35 @@ def fields(f: Placeable) -> dict[str, Any]:
     }
 
 
+# A format spec may pad (``{season:02d}``) but never to more than a file name can hold: a
+# width of 99999999999 would build a string of that size before anything else looked.
+_SPEC_NUMBER = re.compile(r"\d+")
+
+
+def _check_fields(template: str, values: Mapping[str, Any]) -> None:
+    """Only the known fields, by name (no ``{title.__class__}``, no ``{title[0]}``), each
+    with a plain format spec of sane width."""
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise TemplateError(f"template {template!r}: {exc!r}") from exc
+    for _, name, spec, _ in parsed:
+        if name is None:
+            continue
+        if name not in values:
+            raise TemplateError(
+                f"template {template!r}: unknown field {{{name}}} "
+                f"(the fields are {', '.join(sorted(values))})"
+            )
+        if spec and (
+            "{" in spec or any(int(n) > MAX_NAME_BYTES for n in _SPEC_NUMBER.findall(spec))
+        ):
+            raise TemplateError(f"template {template!r}: format {{{name}:{spec}}} is too wide")
+
+
 def render(template: str, values: Mapping[str, Any]) -> str:
     """The link path a template gives for these field values (relative, safe)."""
+    _check_fields(template, values)
     try:
         text = template.format_map(dict(values))
     except (KeyError, ValueError, IndexError, AttributeError) as exc:

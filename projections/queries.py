@@ -207,7 +207,7 @@ def runs(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> list[dict[
         "SELECT run_id, command, arguments, app_version, host, started_at, ended_at, "
         "exit_code, summary, status FROM runs ORDER BY started_at DESC"
     )
-    if limit:
+    if limit and limit < 2**63:  # a larger limit (beyond DuckDB's BIGINT) is all of them
         sql += f" LIMIT {int(limit)}"
     out = []
     for r in con.execute(sql).fetchall():
@@ -239,6 +239,10 @@ class SQLLimitError(SQLError):
 SQL_BATCH = 1_000  # rows fetched at a time: the whole result is never held in memory
 
 
+# A year: a --timeout longer than this never stops a query (and a timer cannot wait 1e300 s).
+MAX_SQL_WAIT = 365 * 86400
+
+
 @contextmanager
 def readonly_sql(
     db_path: str, query: str, *, memory_limit: str = "1GB", timeout: float = 60.0
@@ -263,7 +267,8 @@ def readonly_sql(
         )
     except (duckdb.InvalidInputException, duckdb.ParserException) as exc:  # a bad --memory-limit
         raise SQLError(f"--memory-limit {memory_limit!r}: {_first_line(exc)}") from exc
-    timer = threading.Timer(timeout, con.interrupt) if timeout > 0 else None
+    # 0 is no limit; so is a limit beyond what a timer can wait (``--timeout 1e300``).
+    timer = threading.Timer(timeout, con.interrupt) if 0 < timeout <= MAX_SQL_WAIT else None
     if timer is not None:
         timer.daemon = True
         timer.start()

@@ -8,17 +8,21 @@ fingerprint so the scheme can evolve.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import multiprocessing
 import multiprocessing.context
 import os
 import signal
 import stat
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from typing import Any
 
 import xxhash
 
@@ -167,9 +171,45 @@ def worker_pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-def _ignore_interrupts() -> None:
-    """In a worker: Ctrl-C is the parent's to handle (it ends the workers at once)."""
+def _worker_init(parent: int | None) -> None:
+    """In a worker: Ctrl-C is the parent's to handle (it ends the workers at once), and
+    the worker ends with its parent, however the parent ends (``kill -9``, the OOM killer).
+
+    A forked worker would otherwise wait on its queue for ever: it holds a copy of the
+    queue's write end, so it never reads an end of file, and copies of every file the
+    parent had open, the home's lock among them (every later command would be refused as
+    locked, by a pid that no longer exists). ``parent`` is the pid a forked worker must
+    have (None for a worker of a fork server, whose server ends with the parent): if it is
+    already gone, the worker ends now."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    expected = parent if parent is not None else os.getppid()
+    if sys.platform.startswith("linux"):
+        try:  # PR_SET_PDEATHSIG (1): the kernel sends SIGKILL when the parent ends
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            _watch_parent(expected)
+    else:
+        _watch_parent(expected)
+    if os.getppid() != expected:  # the parent ended before the line above
+        os._exit(1)
+
+
+def _watch_parent(parent: int) -> None:
+    """Where the kernel cannot be asked: look once a second."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def pool_options() -> dict[str, Any]:
+    """``ProcessPoolExecutor`` keywords for a pool of workers that end with this process."""
+    context = worker_pool_context()
+    parent = os.getpid() if context.get_start_method() == "fork" else None
+    return {"mp_context": context, "initializer": _worker_init, "initargs": (parent,)}
 
 
 @contextmanager
@@ -181,9 +221,7 @@ def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     waits for them all (Ctrl-C took 12 to 22 s to answer during a name parsing). Here the
     workers ignore SIGINT, and when the parent is interrupted (or fails) they are
     terminated and the queued work is dropped: the parent answers at once."""
-    pool = ProcessPoolExecutor(
-        workers, mp_context=worker_pool_context(), initializer=_ignore_interrupts
-    )
+    pool = ProcessPoolExecutor(workers, **pool_options())
     try:
         yield pool
     except BaseException:

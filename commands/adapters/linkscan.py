@@ -131,6 +131,45 @@ def really_inside(path: str, real_storage: str, storage: str | None = None) -> s
     return inside
 
 
+def leading_out(roots: Roots, entries: list[LinkEntry]) -> list[LinkEntry]:
+    """The working links of ``entries`` (into storage by their text) that really lead out
+    of it: through a folder of storage that is a symlink to elsewhere, or to a file of
+    storage that is itself a link out. Given back with the ``OUTSIDE`` problem, as ``check``
+    reports them (stray, outside storage). One ``lstat`` a link, one ``realpath`` a
+    folder."""
+    real_dirs: dict[str, str] = {}
+    out = []
+    for e in entries:
+        if e.problem is not None:
+            continue
+        folder, _, name = e.resolved.rpartition("/")
+        real_dir = real_dirs.get(folder)
+        if real_dir is None:
+            real_dir = real_dirs[folder] = os.path.realpath(folder or "/")
+        real = posixpath.join(real_dir, name)
+        try:
+            if os.path.islink(real):
+                real = os.path.realpath(real)
+        except OSError:
+            continue
+        inside = relative_to(real, roots.real_storage)
+        if inside is None:
+            inside = relative_to(real, roots.storage)
+        if inside is None:
+            out.append(LinkEntry(e.link, e.target, e.resolved, e.target_path, OUTSIDE))
+    return out
+
+
+def really_working(roots: Roots, entry: LinkEntry) -> bool:
+    """A link whose text names no place in storage (another link, in the video tree) but
+    that, followed to its end, reaches a file or folder in storage: working, as ``check``
+    judges it, not a link leading outside."""
+    if entry.problem != OUTSIDE:
+        return False
+    path = posixpath.join(roots.video, entry.link)
+    return os.path.exists(path) and roots.really_inside(path) is not None
+
+
 def resolve_text(text: str, link_dir_abs: str) -> str:
     """The absolute, normalised path a link's text names, seen from its folder."""
     if text.startswith("/"):

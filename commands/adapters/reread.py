@@ -22,7 +22,7 @@ from videotheque.commands.adapters.fingerprint import (
     PROCESS_THRESHOLD,
     fingerprint_fd,
     full_hash,
-    worker_pool_context,
+    pool_options,
 )
 
 HASH_CHUNK = 128  # paths one hashing task reads
@@ -122,7 +122,7 @@ def reread(storage: str, targets: Sequence[T], full: bool, threads: int) -> Iter
     if not full and len(targets) >= PROCESS_THRESHOLD:
         workers = max(threads, os.cpu_count() or 1)
         try:
-            with ProcessPoolExecutor(workers, mp_context=worker_pool_context()) as processes:
+            with ProcessPoolExecutor(workers, **pool_options()) as processes:
                 for reads in _in_order(processes, storage, chunks, full, workers):
                     done += 1
                     yield from reads

@@ -129,6 +129,10 @@ def command(name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
                 return fn(*args, **kw)
             except VideothequeError as exc:
                 fail(str(exc), exc.exit_code)
+            except BrokenPipeError:
+                # The reader went away (`| head`): nothing to say, and nowhere to say it.
+                _quiet_stdout()
+                raise typer.Exit(EXIT_FINDINGS) from None
             except OSError as exc:
                 # A full disk, a read-only home, a vanished mount: say what and where.
                 where = f": {exc.filename}" if exc.filename else ""
@@ -140,14 +144,22 @@ def command(name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
                 raise
             except KeyboardInterrupt:
                 fail("interrupted: what was saved is kept; run the command again to finish", 130)
-            except BrokenPipeError:
-                sys.stderr.close()
-                raise typer.Exit(EXIT_FINDINGS) from None
 
         app.command(name, **kwargs)(wrapper)
         return fn
 
     return decorate
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that the flush at exit does not fail a second time
+    on the closed pipe (Python would print ``Exception ignored ... BrokenPipeError``)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real stdout (a test runner's buffer)
+        pass
 
 
 def _is_storage_error(exc: Exception) -> bool:

@@ -91,6 +91,10 @@ def maintain_cmd(
 
         check_output(output)
     with open_session(home, store) as session, progress() as bar:
+        if output is not None:  # refused before the pass, not after it
+            from videotheque.commands.usecases.reporter import refuse_library_files
+
+            refuse_library_files(session, output)
         options = options_from_config(
             session.config.maintain, skip, dry_run=dry_run, min_age=min_age,
             check_oldest=check_oldest, nfo=nfo or None,

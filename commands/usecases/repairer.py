@@ -29,7 +29,14 @@ from videotheque.commands.adapters.linkops import (
     recover,
     retarget_op,
 )
-from videotheque.commands.adapters.linkscan import LinkEntry, Roots, roots_of, scan_links
+from videotheque.commands.adapters.linkscan import (
+    LinkEntry,
+    Roots,
+    leading_out,
+    really_working,
+    roots_of,
+    scan_links,
+)
 from videotheque.commands.adapters.naming import Parser
 from videotheque.commands.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from videotheque.commands.ports import Workspace
@@ -135,9 +142,13 @@ def repair_links(
         _note_recovery(report.notes, rec)
         session.catch_up()
 
-    scan = scan_links(roots, start, broken_only=True)
+    scan = scan_links(roots, start)
     report.errors = [{"path": display(p), "reason": r} for p, r in scan.errors]
-    broken = scan.broken
+    # Broken by their text, and those whose text names storage but that really lead out
+    # of it (a folder of storage replaced by a symlink to elsewhere): as `check` sees them.
+    # A link to a link that ends in storage is working (`check` does not list it either).
+    found = [e for e in scan.broken if not really_working(roots, e)]
+    broken = sorted(found + leading_out(roots, scan.links), key=lambda e: e.link)
     report.broken = len(broken)
     proposals = plan_repairs(session, roots, broken, parser)
 

@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import duckdb
 
 import videotheque
 from videotheque.commands.errors import UsageError
 from videotheque.commands.ports import Workspace
+from videotheque.domain.paths import is_within
 from videotheque.projections import queries_report as q
 from videotheque.projections.maintenance import nfo_written, server_notices
 from videotheque.projections.projector import Recorder
@@ -190,6 +192,7 @@ def build_report(
         data = gather(con, window, tz=zone, meta=meta, limit=limit)
     text = render(data, fmt, zone)
     if output is not None:
+        refuse_library_files(session, output)
         _write_atomically(output, text)
     return ReportResult(
         text=text,
@@ -217,6 +220,43 @@ def _resolve_run(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
     if len(matches) > 1:
         raise UsageError(f"run id prefix {run_id!r} is ambiguous: {', '.join(matches[:5])}")
     return matches[0]
+
+
+# The files of a home a report must never replace (the event store, the projection, the
+# config, the lock, the journal, the TVDB token).
+_HOME_FILES = (
+    "config.toml", "events.sqlite", "events.sqlite-wal", "events.sqlite-shm",
+    "events.sqlite-journal", "catalog.duckdb", "catalog.duckdb.wal", "catalog.read.duckdb",
+    "catalog.read.duckdb.wal", "lock", "tvdb-token.json", "journal",
+)  # fmt: skip
+
+
+def refuse_library_files(session: Workspace, output: Path) -> None:
+    """``-o`` never names a file of the library: a report written over a video in storage,
+    a link, the trash, or the home's event store or config would replace it (``report -o
+    ~/.local/share/videotheque/events.sqlite`` lost the whole audit trail). Judged where
+    the file really is (its folder's symlinks resolved)."""
+    path = output.expanduser()
+    real = os.path.join(os.path.realpath(path.parent), path.name)
+    config = session.config
+    for name, root in (("storage", config.storage), ("video", config.video),
+                       ("trash", config.trash)):  # fmt: skip
+        if root is not None and is_within(real, os.path.realpath(root)):
+            raise UsageError(
+                f"-o {path}: inside the {name} root {root}: a report is never written there "
+                "(it could replace a file of the library); write it elsewhere"
+            )
+    home = os.path.realpath(session.home)
+    protected = {os.path.join(home, n) for n in _HOME_FILES}
+    store = config.store or ""
+    if store.startswith(("sqlite:", "file:")):
+        db = os.path.realpath(unquote(urlsplit(store).path))
+        protected |= {db, db + "-wal", db + "-shm", db + "-journal"}
+    if real in protected or is_within(real, os.path.join(home, "journal")):
+        raise UsageError(
+            f"-o {path}: a file of the library's home (its event store, projection or "
+            "config): a report is never written over it; write it elsewhere"
+        )
 
 
 def check_output(path: Path) -> Path:

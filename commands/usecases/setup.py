@@ -15,6 +15,7 @@ from videotheque.commands.config import (
 )
 from videotheque.commands.errors import UsageError
 from videotheque.commands.library import open_library, redact, scrub
+from videotheque.domain.paths import display, is_exact_utf8
 
 
 def init_library(
@@ -37,6 +38,14 @@ def init_library(
     s = Path(os.path.abspath((storage or base / "storage").expanduser()))
     v = Path(os.path.abspath((video or base / "video").expanduser()))
     t = Path(os.path.abspath((trash or base / "trash").expanduser()))
+    for name, text in (("storage", str(s)), ("video", str(v)), ("trash", str(t)),
+                       ("store", store or "")):  # fmt: skip
+        if not is_exact_utf8(text):
+            raise UsageError(
+                f"the {name} {display(text)}: its path is not valid UTF-8, which config.toml "
+                "cannot hold; rename the folder, or give it through a symlink whose name is "
+                "UTF-8"
+            )
     check_roots(s, v, t)
     for name, path in (("ROOT", base), ("storage", s), ("video", v), ("trash", t),
                        ("home", home_dir)):  # fmt: skip

@@ -121,14 +121,51 @@ def undo_run(
                 "an interrupted run left link actions to settle: "
                 "the next run without --dry-run records them"
             )
-    else:
+    elif not pending_journals(session.home):
+        # No interrupted run to settle: plan first, and when there is nothing left to do
+        # (undoing twice) say so and record nothing, not even a run.
+        probe = UndoReport(run_id=None, undoes=target["run_id"], command=target["command"])
+        if not _plan(session, roots, probe, "<undo run id>", force) and _all_undone(probe):
+            return probe
+    if not dry_run:
         run = session.start_run("undo", arguments or {"run_id": target["run_id"]})
         report.run_id = run.run_id
         rec = recover(session, run.run_id)
         report.recovered = len(rec.recorded)
         session.catch_up()
 
-    undo_id = report.run_id or "<undo run id>"
+    ops = _plan(session, roots, report, report.run_id or "<undo run id>", force)
+
+    if dry_run:
+        for op in ops:
+            _report(report, op)
+        return report
+
+    assert report.run_id is not None
+    journal = Journal(session.home, report.run_id)
+
+    def done(out: Outcome) -> None:
+        if out.ok:
+            _report(report, out.op)
+        else:
+            report.conflicts.append(_conflict(out.op, out.reason))
+
+    execute(session, roots, journal, ops, on_outcome=done)
+    journal.close()
+    session.finish_run(report.summary, report.exit_code)
+    session.catch_up()
+    return report
+
+
+def _all_undone(report: UndoReport) -> bool:
+    return bool(report.already) and not report.conflicts
+
+
+def _plan(
+    session: Workspace, roots: Roots, report: UndoReport, undo_id: str, force: bool
+) -> list[Op]:
+    """The inverse actions left to do, with what is already undone and what changed since
+    noted in ``report``."""
     with session.read() as con:
         actions = [a for a in run_link_actions(con, report.undoes) if a["type"] in _INVERSES]
         links = tracked_links(con, {a["data"]["link"] for a in actions})
@@ -150,26 +187,7 @@ def undo_run(
     elif report.conflicts:
         bad = {c["link_id"] for c in report.conflicts}
         ops = [op for op in ops if op.link_id not in bad]
-
-    if dry_run:
-        for op in ops:
-            _report(report, op)
-        return report
-
-    assert report.run_id is not None
-    journal = Journal(session.home, report.run_id)
-
-    def done(out: Outcome) -> None:
-        if out.ok:
-            _report(report, out.op)
-        else:
-            report.conflicts.append(_conflict(out.op, out.reason))
-
-    execute(session, roots, journal, ops, on_outcome=done)
-    journal.close()
-    session.finish_run(report.summary, report.exit_code)
-    session.catch_up()
-    return report
+    return ops
 
 
 _INVERSES = ("LinkRepaired", "LinkRetargeted", "LinkCreated", "LinkQuarantined")

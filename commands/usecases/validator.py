@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from videotheque.commands.adapters.providers import tmdb, tvdb
@@ -149,18 +149,26 @@ def apply(
     return f"validated {chosen['provider']}:{chosen['provider_id']} {chosen['title']}{year}"
 
 
+# What a lookup gives when the provider answered that it knows no such id.
+NOT_FOUND: Any = object()
+
+
 def online_lookup(env: Mapping[str, str], language: str, home: Any) -> Lookup:
     """Fetch a title's details for ``--id`` when its provider is configured."""
 
     def lookup(key: str, kind: str) -> dict[str, Any] | None:
         provider, provider_id = parse_key(key)
+        found: Any = None
         if provider == "tmdb" and tmdb.has_credentials(env):
-            found: dict[str, Any] | None = asyncio.run(_tmdb(env, language, provider_id, kind))
-            return found
-        if provider == "tvdb" and tvdb.has_credentials(env):
-            series: dict[str, Any] | None = asyncio.run(_tvdb(env, language, provider_id, home))
-            return series
-        return None
+            found = asyncio.run(_tmdb(env, language, provider_id, kind))
+        elif provider == "tvdb" and tvdb.has_credentials(env):
+            found = asyncio.run(_tvdb(env, language, provider_id, home))
+        if found is NOT_FOUND:  # the provider answered: no such title (a typo in the id)
+            what = "series" if kind == SERIES or provider == "tvdb" else "film"
+            raise UsageError(
+                f"{key}: {provider.upper()} has no {what} with this id; nothing recorded"
+            )
+        return cast("dict[str, Any] | None", found)
 
     return lookup
 
@@ -176,9 +184,10 @@ async def _tmdb(env: Mapping[str, str], language: str, tmdb_id: str, kind: str) 
     async with tmdb.make_http(env) as http:
         client = tmdb.TmdbClient(http, language)
         try:
-            return _plain(await (client.tv(tmdb_id) if kind == SERIES else client.movie(tmdb_id)))
-        except ProviderError:
+            found = await (client.tv(tmdb_id) if kind == SERIES else client.movie(tmdb_id))
+        except ProviderError:  # down, refused, a body it cannot read: no details
             return None
+        return _plain(found) if found is not None else NOT_FOUND
 
 
 async def _tvdb(env: Mapping[str, str], language: str, tvdb_id: str, home: Any) -> Any:
@@ -186,9 +195,10 @@ async def _tvdb(env: Mapping[str, str], language: str, tvdb_id: str, home: Any) 
         client = tvdb.TvdbClient.from_env(http, env, token_path=home / "tvdb-token.json",
                                           language=language)  # fmt: skip
         try:
-            return _plain(await client.series(tvdb_id))
+            found = await client.series(tvdb_id)
         except ProviderError:
             return None
+        return _plain(found) if found is not None else NOT_FOUND
 
 
 def describe(entry: dict[str, Any]) -> str:

@@ -141,6 +141,24 @@ def test_validate_by_id_fetches_the_title(library: Lib) -> None:
     )  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("tmdb:12345", "TMDB has no film with this id"),  # a typo: the provider says 404
+        ("tmdb:\u0661\u0662", "a tmdb id is a number"),  # digits, but no provider's
+        ("tmdb:\u00b2", "a tmdb id is a number"),
+        ("tmdb:0", "a tmdb id is a number"),
+    ],
+)
+def test_validate_by_an_id_nobody_has_records_nothing(library: Lib, key: str, message: str) -> None:
+    library.json("enrich")
+    before = catalog(library)["Films/Vacances Bretagne 2019.mp4"]
+    result = library.cli("validate", "Films/Vacances Bretagne 2019.mp4", "--id", key)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert catalog(library)["Films/Vacances Bretagne 2019.mp4"] == before
+
+
 def test_interactive_validation_loop(library: Lib) -> None:
     library.json("enrich")
     result = library.cli("validate", input="1\ns\n")

@@ -115,6 +115,7 @@ def test_undoing_organize_twice_finds_nothing_left_to_do(sqlite_lib: Lib) -> Non
     first = lib.json("undo", org)
     assert len(first["removed"]) == 2
     n_events = len(link_events(lib))
+    n_runs = len(lib.json("runs"))
     trash = snapshot(lib.video, lib.trash)
 
     again = lib.cli("undo", org, "--json")
@@ -124,6 +125,7 @@ def test_undoing_organize_twice_finds_nothing_left_to_do(sqlite_lib: Lib) -> Non
     assert len(report["already"]) == 2
     assert "nothing left to do" in again.stderr
     assert len(link_events(lib)) == n_events  # nothing recorded
+    assert report["run_id"] is None and len(lib.json("runs")) == n_runs  # not even a run
     assert snapshot(lib.video, lib.trash) == trash  # nothing moved
 
 
