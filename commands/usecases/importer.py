@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -54,7 +55,10 @@ from videotheque.projections.queries import known_files, present_stats
 MASS_VANISH_RATIO = 0.20
 MAX_CONFLICT_RETRIES = 5
 RECORD_BATCH = 1000  # files per atomic save (tests/faults make it small to kill between)
-CHUNK = 2000  # files whose names are parsed, then recorded, before the next ones
+CHUNK = 2000  # at most this many files' names are parsed, then recorded, before the next ones
+FIRST_CHUNK = 500  # the first chunk, before the pace of this library is known
+CHUNK_SECONDS = 5.0  # later chunks are sized to take about this long (at most CHUNK files)
+MIN_CHUNK = 50
 
 
 class StalePlanError(Exception):
@@ -352,10 +356,16 @@ def _record(
     analyze_task = None
     saved_events = 0
     actions, together = _linked_first(plan.actions)
+    # A chunk is sized to take about CHUNK_SECONDS, so that a kill or Ctrl-C loses at most
+    # that much work wherever the time goes: guessit on names the fast path declines, or
+    # MediaInfo on slow files (sparse or remote ones took ~30 ms a file; a chunk of 2,000
+    # then ran a minute before its first save). A fast library keeps chunks of CHUNK.
+    size = min(CHUNK, FIRST_CHUNK)
     with _name_parser(parser, new_files) as parse:
         start = 0
         while start < len(actions):
-            end = min(len(actions), max(start + CHUNK, together if start == 0 else 0))
+            began = time.monotonic()
+            end = min(len(actions), max(start + size, together if start == 0 else 0))
             chunk = actions[start:end]
             imports = [a.path for a in chunk if a.kind == "import"]
             media: ImportAnalysis | None = None
@@ -370,6 +380,7 @@ def _record(
                 kinds.update(str(n.get("kind")) for n in parsed)
             names = iter(parsed)
             if after_save is None:
+                size = _next_size(end - start, time.monotonic() - began)
                 start = end
                 record_task(end)
                 continue
@@ -416,10 +427,18 @@ def _record(
                 # only (what this chunk made): memory stays flat, at ~1% of the chunk's time.
                 del media
                 gc.collect(0)
+            size = _next_size(end - start, time.monotonic() - began)
             start = end
             record_task(end)
     record_task(len(plan.actions))
     return saved_events
+
+
+def _next_size(done: int, seconds: float) -> int:
+    """The next chunk's size: about CHUNK_SECONDS of work at the pace of the last one."""
+    if seconds <= 0:
+        return CHUNK
+    return max(min(CHUNK, MIN_CHUNK), int(min(CHUNK, done * CHUNK_SECONDS / seconds)))
 
 
 class _Counted:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from tests.fakes.parsers import movie, parse_from, parse_trivially
 from tests.usecases.world import World
 from videotheque.commands.adapters.fingerprint import fingerprint
 from videotheque.commands.errors import MassVanishError, StorageUnreachableError
+from videotheque.commands.usecases import importer
 from videotheque.commands.usecases.importer import ImportReport, import_storage
 
 
@@ -232,3 +234,41 @@ def test_a_dry_run_counts_what_a_run_would_record_and_records_nothing(world: Wor
     assert report.run_id is None
     assert world.position() == before
     assert set(world.catalog()) == {"Film.mkv"}
+
+
+def test_a_slow_library_is_recorded_every_few_seconds_not_every_2000_files(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kill loses at most a chunk: chunks are sized by time (``CHUNK_SECONDS``), so names
+    that parse slowly (or files MediaInfo reads slowly) are saved in smaller chunks."""
+    monkeypatch.setattr(importer, "FIRST_CHUNK", 40)
+    monkeypatch.setattr(importer, "CHUNK_SECONDS", 0.2)
+    monkeypatch.setattr(importer, "MIN_CHUNK", 5)
+    for i in range(200):
+        world.write(f"Films/F{i:03d}.mkv", f"film {i}")
+    chunks: list[int] = []
+
+    def slow(paths: list[str]) -> list[dict[str, Any]]:  # 10 ms a name
+        chunks.append(len(paths))
+        time.sleep(0.01 * len(paths))
+        return parse_trivially(paths)
+
+    report = imported(world, parser=slow)
+    assert changes(report) == {"new": 200} and sum(chunks) == 200
+    assert chunks[0] == 40  # the first chunk, before the pace is known
+    assert 5 <= max(chunks[1:]) <= 25  # then about 0.2 s of names each, not CHUNK
+    assert len(world.catalog()) == 200
+
+
+def test_a_fast_library_keeps_whole_chunks(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importer, "CHUNK", 100)
+    for i in range(300):
+        world.write(f"Films/F{i:03d}.mkv", f"film {i}")
+    chunks: list[int] = []
+
+    def counted(paths: list[str]) -> list[dict[str, Any]]:
+        chunks.append(len(paths))
+        return parse_trivially(paths)
+
+    assert changes(imported(world, parser=counted)) == {"new": 300}
+    assert chunks == [100, 100, 100]
