@@ -105,6 +105,7 @@ TABLE: list[tuple[str, Setup, int]] = [
     ("config: import is a number", _config("import = 3\n", "import"), 2),
     ("config: store is a number", _config("[library]\nstore = 5\n", "status"), 2),
     ("config: not TOML", _config("[library\n", "catalog"), 2),
+    ("config: a relative root", _config('[library]\nstorage = "relative/x"\n', "status"), 2),
     ("a malformed store URL", _args("status", "--store", "postgresql://[::1"), 2),
     ("an unknown store", _args("status", "--store", "mysql://h/db"), 2),
     # 3: storage unreachable, mass-vanish guard
