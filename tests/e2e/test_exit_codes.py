@@ -89,6 +89,7 @@ TABLE: list[tuple[str, Setup, int]] = [
     ("catalog --kind bogus", _args("catalog", "--kind", "bogus"), 2),
     ("catalog --as-of 0001-01-01", _args("catalog", "--as-of", "0001-01-01"), 2),
     ("catalog --as-of 99999999d", _args("catalog", "--as-of", "99999999d"), 2),
+    ("catalog --as-of ''", _args("catalog", "--as-of", ""), 2),
     ("sql ''", _args("sql", ""), 2),
     ("sql with a syntax error", _args("sql", "SELEC"), 2),
     ("analyze --workers 100000", _args("analyze", "--workers", "100000"), 2),
