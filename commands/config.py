@@ -214,6 +214,12 @@ def _non_empty_str(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip()) and "\x00" not in value
 
 
+def _absolute_path(value: Any) -> bool:
+    # A relative root would be resolved against the folder the command runs in: the same
+    # config would then point at another library from every folder. `init` writes absolute.
+    return _non_empty_str(value) and os.path.isabs(value)
+
+
 def _str_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
@@ -224,9 +230,9 @@ def _is_bool(value: Any) -> bool:
 
 SCHEMA: dict[str, dict[str, tuple[str, Check]]] = {
     "library": {
-        "storage": ("a folder path (string)", _non_empty_str),
-        "video": ("a folder path (string)", _non_empty_str),
-        "trash": ("a folder path (string)", _non_empty_str),
+        "storage": ("an absolute folder path (string)", _absolute_path),
+        "video": ("an absolute folder path (string)", _absolute_path),
+        "trash": ("an absolute folder path (string)", _absolute_path),
         "store": ("a store URL (string)", _is_str),
     },
     "import": {
@@ -573,7 +579,14 @@ def resolve_home(home: Path | None) -> Path:
 
     Its path must be valid UTF-8: DuckDB cannot open a file under a name that is not
     (``std::bad_cast``), so such a home is refused before anything is created there."""
-    path = (home or default_home()).expanduser().absolute()
+    given = home if home is not None else default_home()
+    if not str(given).strip():
+        # Path(" ") is a folder named " " in the current folder: a blank $VIDEOTHEQUE_HOME
+        # (`export VIDEOTHEQUE_HOME=" "`) is a mistake, not a home.
+        raise UsageError(
+            f"home {str(given)!r} is blank: give a folder with --home or $VIDEOTHEQUE_HOME"
+        )
+    path = given.expanduser().absolute()
     if not is_exact_utf8(str(path)):
         raise UsageError(
             f"home {display(str(path))}: its path is not valid UTF-8, where the projection "

@@ -197,7 +197,45 @@ def postgres_connect_kwargs(store: str) -> dict[str, Any]:
         kwargs["user"] = "postgres"  # as before libpq's parameters were honoured
     if "connect_timeout" not in kwargs and not os.environ.get("PGCONNECT_TIMEOUT"):
         kwargs["connect_timeout"] = DEFAULT_CONNECT_TIMEOUT
+    _check_libpq_values(store, kwargs)
     return kwargs
+
+
+# A folder that does not exist: libpq, pointed at a socket in it, fails at once, with no
+# network, once it has accepted every other parameter.
+_NO_SOCKET_DIR = "/nonexistent/videotheque-conninfo-check"
+
+
+def _check_libpq_values(store: str, kwargs: dict[str, Any]) -> None:
+    """A parameter value libpq rejects (``sslmode=bogus``, ``port=99999``,
+    ``target_session_attrs=x``) is a malformed URL, a UsageError with libpq's reason, not a
+    store that cannot be opened. libpq checks its options when a connection starts, before
+    any network: one is started to a socket in a folder that does not exist (the same
+    parameters otherwise, and no ``hostaddr``), so a server that is down is not mistaken for
+    a bad URL and nothing waits on the network."""
+    from psycopg import ProgrammingError, pq  # PostgreSQL only
+    from psycopg.conninfo import make_conninfo, timeout_from_conninfo
+
+    try:
+        timeout_from_conninfo({k: str(v) for k, v in kwargs.items()})
+    except ProgrammingError as exc:
+        raise UsageError(f"store {redact(store)!r}: {exc}") from None
+    hosts = str(kwargs.get("host") or "").count(",") + 1
+    probe = {**kwargs, "host": ",".join([_NO_SOCKET_DIR] * hosts), "hostaddr": ""}
+    try:
+        conn = pq.PGconn.connect_start(make_conninfo("", **probe).encode())
+    except Exception as exc:  # a parameter this libpq does not know (an older version)
+        message = str(exc)
+    else:
+        try:
+            message = conn.get_error_message()
+        finally:
+            conn.finish()
+    if _NO_SOCKET_DIR not in message and message.strip():
+        # One line (libpq repeats a reason for each host of a list).
+        lines = (" ".join(line.split()) for line in message.splitlines())
+        reason = "; ".join(dict.fromkeys(line for line in lines if line))
+        raise UsageError(f"store {redact(store)!r}: libpq refuses it: {reason}")
 
 
 def _postgres_env(store: str, parts: SplitResult) -> dict[str, str]:

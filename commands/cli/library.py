@@ -185,7 +185,7 @@ def catalog_cmd(
 
     if kind is not None and kind not in ("movie", "episode", "extra", "other"):
         fail(f"--kind must be movie, episode, extra or other, not {kind!r}", EXIT_USAGE)
-    moment = parse_moment(as_of, end_of_day=True, option="--as-of") if as_of else None
+    moment = parse_moment(as_of, end_of_day=True, option="--as-of") if as_of is not None else None
     with open_session(home, store, read_only=True) as session:
         with connect_as_of(session, moment) as con:
             rows = queries.catalog(con, kind=kind)

@@ -34,7 +34,12 @@ def parse_moment(
     tz: tzinfo | None = None,
     option: str = "date",
 ) -> datetime:
-    """An aware datetime for what a person typed, between 1970 and 9998."""
+    """An aware datetime for what a person typed, between 1970 and 9998.
+
+    An empty or blank value is refused, not taken for now: ``--as-of "$DAY"`` with DAY unset
+    would otherwise show today's catalog as if it were that day's."""
+    if not text.strip():
+        raise UsageError(f"{option} {text!r} is empty: give a moment ({FORMS})")
     try:
         moment = _parse(text, end_of_day=end_of_day, now=now, tz=tz, option=option)
         utc = moment.astimezone(UTC)

@@ -61,8 +61,8 @@ def report_cmd(
 
     if fmt not in ("html", "md"):
         raise UsageError(f"--format must be html or md, not {fmt!r}")
-    start = parse_moment(since, end_of_day=False, option="--since") if since else None
-    end = parse_moment(until, end_of_day=True, option="--until") if until else None
+    start = parse_moment(since, end_of_day=False, option="--since") if since is not None else None
+    end = parse_moment(until, end_of_day=True, option="--until") if until is not None else None
     with open_session(home, store, read_only=True) as session:
         result = build_report(session, fmt, since=start, until=end, run_id=run, output=output)
         print_notices(session)
@@ -94,7 +94,7 @@ def diff_cmd(
     from videotheque.commands.usecases.reporter import diff  # jinja2: see report_cmd
 
     moment_from = parse_moment(start, end_of_day=False, option="--from")
-    moment_to = parse_moment(end, end_of_day=True, option="--to") if end else None
+    moment_to = parse_moment(end, end_of_day=True, option="--to") if end is not None else None
     with open_session(home, store, read_only=True) as session:
         result = diff(session, moment_from, moment_to)
         print_notices(session)

@@ -37,6 +37,7 @@ from videotheque.commands.usecases.organizer import organize
 from videotheque.commands.usecases.repairer import repair_links
 from videotheque.commands.usecases.reporter import build_report
 from videotheque.commands.usecases.setup import init_library
+from videotheque.domain.paths import display, is_exact_utf8
 
 Echo = Callable[[str], None]
 
@@ -52,6 +53,15 @@ def _available(module: str) -> bool:
 def run_demo(directory: Path, home: Path | None, echo: Echo) -> int:
     root = Path(os.path.abspath(directory.expanduser()))
     home_dir = Path(os.path.abspath((home or root / "home").expanduser()))
+    # As `init` and the home check would refuse, but before anything is built: a DIR whose
+    # path is not valid UTF-8 left a half-made demo (storage/ and no library) behind.
+    for name, path in (("DIR", root), ("home", home_dir)):
+        if not is_exact_utf8(str(path)):
+            raise UsageError(
+                f"the demo {name} {display(str(path))}: its path is not valid UTF-8, which "
+                "config.toml cannot hold and where the projection (DuckDB) cannot be "
+                "opened: choose another folder"
+            )
     if load_config(home_dir).initialised:
         raise UsageError(
             f"{home_dir} already holds a library: the demo needs a home of its own "

@@ -112,3 +112,27 @@ def test_a_malformed_provider_url_is_a_usage_error(
     result = sqlite_lib.cli("enrich", "--provider", provider)
     assert result.exit_code == 2, result.output
     assert "base URL" in result.stderr
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\t"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["catalog", "--as-of"],
+        ["report", "--since"],
+        ["report", "--until"],
+        ["diff", "--from"],
+        ["diff", "--from", "2020-01-01", "--to"],
+    ],
+)
+def test_an_empty_moment_is_a_usage_error_not_now(
+    sqlite_lib: Lib, command: list[str], blank: str
+) -> None:
+    # `--as-of "$DAY"` with DAY unset: today's catalog shown as that day's would be a lie.
+    sqlite_lib.write("Films/Heat.1995.mkv")
+    assert sqlite_lib.cli("import").exit_code == 0
+    result = sqlite_lib.cli(*command, blank)
+    assert result.exit_code == 2, result.output
+    assert f"{command[-1]} {blank!r} is empty" in result.stderr
+    assert "Traceback" not in result.output
+    assert result.stdout == ""

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from tests.conftest import Lib
+from videotheque.commands.cli.app import app
 
 BAD = [
     ('library = "x"\n', "`library` must be a table"),
@@ -36,3 +38,38 @@ def test_wrong_types_in_config_are_usage_errors(
     assert message in result.stderr
     assert str(config) in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("key", ["storage", "video", "trash"])
+def test_a_relative_root_in_config_is_refused_wherever_the_command_runs(
+    tmp_path: Path, sqlite_lib: Lib, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Resolved against the current folder, `storage = "relative/x"` would be another
+    # library from every folder the command is run in.
+    config = sqlite_lib.home / "config.toml"
+    config.write_text(config.read_text().replace(f'{key} = "{tmp_path}', f'{key} = "relative'))
+    assert f'{key} = "relative' in config.read_text()
+    monkeypatch.chdir(tmp_path)
+    for command in (["status"], ["import"], ["catalog"]):
+        result = sqlite_lib.cli(*command)
+        assert result.exit_code == 2, result.output
+        assert f"[library] {key} must be an absolute folder path" in result.stderr
+        assert str(config) in result.stderr
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "relative").exists()
+
+
+@pytest.mark.parametrize("blank", [" ", "\t", "  \n"])
+def test_a_blank_videotheque_home_is_refused(
+    tmp_path: Path, blank: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for argv in (["status"], ["init", str(tmp_path / "lib")]):
+        result = CliRunner().invoke(
+            app, argv, env={"VIDEOTHEQUE_HOME": blank}, catch_exceptions=False
+        )
+        assert result.exit_code == 2, result.output
+        assert "is blank" in result.stderr
+        assert "Traceback" not in result.output
+    # Nothing made in the current folder: not a home named " ", not the library.
+    assert list(tmp_path.iterdir()) == []

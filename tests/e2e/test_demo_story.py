@@ -68,3 +68,28 @@ def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
     catalog = CliRunner().invoke(app, ["catalog", "--json", "--home", str(home)])
     rows = json.loads(catalog.stdout)
     assert rows and not [r for r in rows if r["path"].startswith("Films/")]
+
+
+def _demo(*args: bytes) -> subprocess.CompletedProcess[bytes]:
+    # Bytes on the command line, as a shell passes a name that is not UTF-8.
+    command = [os.fsencode(sys.executable), b"-I", b"-m", b"videotheque", b"demo", *args]
+    return subprocess.run(command, capture_output=True, timeout=120, check=False)
+
+
+def test_a_demo_dir_that_is_not_utf8_is_refused_before_anything_is_made(tmp_path: Path) -> None:
+    base = os.fsencode(tmp_path)
+    new = base + b"/d\xffmo"
+    result = _demo(new)
+    assert result.returncode == 2, result.stderr
+    assert b"not valid UTF-8" in result.stderr
+    assert b"Traceback" not in result.stderr
+    assert not os.path.lexists(new)  # not even storage/ of a half-made demo
+    # An empty folder given by the user stays empty.
+    os.mkdir(new)
+    assert _demo(new).returncode == 2
+    assert os.listdir(new) == []
+    # A UTF-8 DIR with a --home that is not: DIR is not made either.
+    result = _demo(base + b"/demo", b"--home", base + b"/h\xffme")
+    assert result.returncode == 2, result.stderr
+    assert b"not valid UTF-8" in result.stderr
+    assert sorted(os.listdir(base)) == [b"d\xffmo"]

@@ -89,6 +89,7 @@ TABLE: list[tuple[str, Setup, int]] = [
     ("catalog --kind bogus", _args("catalog", "--kind", "bogus"), 2),
     ("catalog --as-of 0001-01-01", _args("catalog", "--as-of", "0001-01-01"), 2),
     ("catalog --as-of 99999999d", _args("catalog", "--as-of", "99999999d"), 2),
+    ("catalog --as-of ''", _args("catalog", "--as-of", ""), 2),
     ("sql ''", _args("sql", ""), 2),
     ("sql with a syntax error", _args("sql", "SELEC"), 2),
     ("analyze --workers 100000", _args("analyze", "--workers", "100000"), 2),
@@ -105,6 +106,7 @@ TABLE: list[tuple[str, Setup, int]] = [
     ("config: import is a number", _config("import = 3\n", "import"), 2),
     ("config: store is a number", _config("[library]\nstore = 5\n", "status"), 2),
     ("config: not TOML", _config("[library\n", "catalog"), 2),
+    ("config: a relative root", _config('[library]\nstorage = "relative/x"\n', "status"), 2),
     ("a malformed store URL", _args("status", "--store", "postgresql://[::1"), 2),
     ("an unknown store", _args("status", "--store", "mysql://h/db"), 2),
     # 3: storage unreachable, mass-vanish guard
