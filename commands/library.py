@@ -131,27 +131,33 @@ LIBPQ_PARAMETERS = frozenset({
 DEFAULT_CONNECT_TIMEOUT = 10
 
 
-def store_env(store: str | None, home: Path) -> dict[str, str]:
-    """The eventsourcing environment for a store URL (None: SQLite in the home)."""
+def sqlite_path(store: str | None, home: Path) -> str | None:
+    """The SQLite file of a store URL (None: SQLite in the home), None for another store."""
     if not store or store == "sqlite":
-        return {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": str(home / "events.sqlite"),
-            "SQLITE_LOCK_TIMEOUT": "30",
-        }
+        return str(home / "events.sqlite")
     try:
         parts = urlsplit(store)
     except ValueError as exc:
         raise UsageError(f"store {redact(store)!r} is not a valid URL: {exc}") from None
-    if parts.scheme in ("sqlite", "file"):
-        path = unquote(parts.path)
-        if not path:
-            raise UsageError(f"store {store!r}: no file path")
+    if parts.scheme not in ("sqlite", "file"):
+        return None
+    path = unquote(parts.path)
+    if not path:
+        raise UsageError(f"store {store!r}: no file path")
+    return path
+
+
+def store_env(store: str | None, home: Path) -> dict[str, str]:
+    """The eventsourcing environment for a store URL (None: SQLite in the home)."""
+    path = sqlite_path(store, home)
+    if path is not None:
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "30",
         }
+    assert store is not None
+    parts = urlsplit(store)
     if parts.scheme in ("postgresql", "postgres"):
         store = _encode_userinfo(store)
         return _postgres_env(store, urlsplit(store))

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import duckdb
 
 import videotheque
 from videotheque.commands.errors import UsageError
+from videotheque.commands.library import sqlite_path
 from videotheque.commands.ports import Workspace
 from videotheque.domain.paths import is_within
 from videotheque.projections import queries_report as q
@@ -248,9 +248,9 @@ def refuse_library_files(session: Workspace, output: Path) -> None:
             )
     home = os.path.realpath(session.home)
     protected = {os.path.join(home, n) for n in _HOME_FILES}
-    store = config.store or ""
-    if store.startswith(("sqlite:", "file:")):
-        db = os.path.realpath(unquote(urlsplit(store).path))
+    db = sqlite_path(config.store, Path(home))  # the session opened it: a valid URL
+    if db is not None:
+        db = os.path.realpath(db)
         protected |= {db, db + "-wal", db + "-shm", db + "-journal"}
     if real in protected or is_within(real, os.path.join(home, "journal")):
         raise UsageError(
